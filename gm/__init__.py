@@ -1,0 +1,1 @@
+"""Worldkeeper's game master: campaign format, world state, rules, the agent and the CLI."""

@@ -1,0 +1,135 @@
+"""Load campaign files into a validated :class:`Campaign`, or explain what is wrong.
+
+Errors are values (:class:`Problem`) with file, line, column and field path,
+so the CLI, the bot and tests can show them without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gm.campaign.checks import reference_problems
+from gm.campaign.schema import Campaign
+from gm.campaign.yamlsource import Mark, YamlDocument, YamlSourceError, read_yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}:{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class CampaignError(Exception):
+    """A campaign file that cannot be used, with every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _path_text(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(err: dict) -> str:
+    kind, loc = err["type"], err["loc"]
+    name = loc[-1] if loc else ""
+    if kind == "missing":
+        return f"missing required field {name!r}"
+    if kind == "extra_forbidden":
+        return f"unknown key {name!r}"
+    if kind == "condition":
+        got = err.get("input")
+        shown = "{" + ", ".join(map(str, got)) + "}" if isinstance(got, dict) else repr(got)
+        return f"{shown} is {err['msg']}"
+    msg = err["msg"]
+    got = err.get("input")
+    if isinstance(got, (str, int, float, bool)) or got is None:
+        msg += f" (got {got!r})"
+    return msg
+
+
+def _problem(source: str, doc: YamlDocument | None, path: tuple, message: str) -> Problem:
+    mark: Mark | None = None
+    if doc is not None:
+        mark, _ = doc.locate(path)
+    return Problem(source, mark.line if mark else None, mark.column if mark else None, _path_text(path), message)
+
+
+def parse_campaign(raw: bytes | str, source: str = "<campaign>") -> Campaign:
+    """Validate campaign text. Raises :class:`CampaignError` listing every problem found."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    try:
+        doc = read_yaml(raw)
+    except YamlSourceError as exc:
+        line, col = (exc.mark.line, exc.mark.column) if exc.mark else (None, None)
+        raise CampaignError([Problem(source, line, col, "", exc.message)]) from None
+    if not isinstance(doc.data, dict):
+        raise CampaignError([_problem(source, doc, (), "a campaign file must be a mapping of keys such as "
+                                                        "id, title, start, locations")])
+    try:
+        campaign = Campaign.model_validate(doc.data)
+    except ValidationError as exc:
+        problems = [_problem(source, doc, tuple(e["loc"]), _describe(e)) for e in exc.errors()]
+        raise CampaignError(_dedupe(problems)) from None
+    problems = [_problem(source, doc, path, msg) for path, msg in reference_problems(campaign)]
+    if problems:
+        raise CampaignError(problems)
+    return campaign
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign file. Raises :class:`CampaignError`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CampaignError([Problem(str(path), None, None, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    return parse_campaign(raw, str(path))
+
+
+def shipped_campaigns() -> dict[str, Path]:
+    """The campaigns installed with the package, by file stem."""
+    root = resources.files("campaigns")
+    return {Path(entry.name).stem: Path(str(entry)) for entry in root.iterdir()
+            if entry.name.endswith((".yaml", ".yml"))}
+
+
+def resolve_campaign(name_or_path: str) -> Path:
+    """A path to a campaign file from a path or the name of a shipped campaign."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    shipped = shipped_campaigns()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
+    raise CampaignError([Problem(name_or_path, None, None, "",
+                                 f"no such file, and no shipped campaign of that name "
+                                 f"(shipped: {', '.join(sorted(shipped))})")])
+
+
+def json_schema() -> str:
+    return json.dumps(Campaign.model_json_schema(), indent=2)

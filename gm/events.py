@@ -1,0 +1,171 @@
+"""Events: the only way the world changes.
+
+The rules engine decides outcomes as a list of events; :func:`gm.state.world.World.apply`
+is the one reducer that turns an event into a state change; the store writes the
+resulting state and appends the events to the turn log. Narration and the
+world-model plan read events, never the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Moved(_Event):
+    kind: Literal["moved"] = "moved"
+    characters: list[str]
+    origin: str
+    to: str
+    direction: str | None = None
+
+
+class Learned(_Event):
+    kind: Literal["learned"] = "learned"
+    fact: str
+    source: str  # the character who told it
+
+
+class Took(_Event):
+    kind: Literal["took"] = "took"
+    character: str
+    item: str
+
+
+class Dropped(_Event):
+    kind: Literal["dropped"] = "dropped"
+    character: str
+    item: str
+    location: str
+
+
+class Gave(_Event):
+    kind: Literal["gave"] = "gave"
+    giver: str
+    item: str
+    to: str
+
+
+class Recruited(_Event):
+    kind: Literal["recruited"] = "recruited"
+    character: str
+
+
+class RecruitFailed(_Event):
+    kind: Literal["recruit_failed"] = "recruit_failed"
+    character: str
+
+
+class SkillLearned(_Event):
+    kind: Literal["skill_learned"] = "skill_learned"
+    character: str
+    skill: str
+    teacher: str
+
+
+class Said(_Event):
+    kind: Literal["said"] = "said"
+    speaker: str
+    text: str
+
+
+class Attack(_Event):
+    kind: Literal["attack"] = "attack"
+    actor: str
+    target: str
+    hit: bool
+    name: str  # the attack or skill used
+
+
+class Damage(_Event):
+    kind: Literal["damage"] = "damage"
+    target: str
+    amount: int = Field(ge=0)
+    hp: int  # hp after the damage
+
+
+class Healed(_Event):
+    kind: Literal["healed"] = "healed"
+    character: str
+    hp: int
+
+
+class Defeated(_Event):
+    kind: Literal["defeated"] = "defeated"
+    character: str
+
+
+class Pose(_Event):
+    kind: Literal["pose"] = "pose"
+    character: str
+    pose: str
+
+
+class CombatStarted(_Event):
+    kind: Literal["combat_started"] = "combat_started"
+    location: str
+    order: list[str]
+
+
+class CombatEnded(_Event):
+    kind: Literal["combat_ended"] = "combat_ended"
+    reason: Literal["victory", "fled", "routed"]
+
+
+class TurnPassed(_Event):
+    """The initiative pointer moves to the next combatant."""
+
+    kind: Literal["turn_passed"] = "turn_passed"
+    to: str
+
+
+class Routed(_Event):
+    kind: Literal["routed"] = "routed"
+    to: str
+
+
+class QuestStage(_Event):
+    kind: Literal["quest_stage"] = "quest_stage"
+    quest: str
+    stage: str  # the stage now current, or the last one when completed
+    completed_stage: str
+    quest_completed: bool = False
+
+
+class EntityAdded(_Event):
+    kind: Literal["entity_added"] = "entity_added"
+    id: str
+    name: str
+    appearance: str
+    location: str
+
+
+class EntityRemoved(_Event):
+    kind: Literal["entity_removed"] = "entity_removed"
+    id: str
+
+
+class CampaignCompleted(_Event):
+    kind: Literal["campaign_completed"] = "campaign_completed"
+
+
+Event = Annotated[
+    Union[Moved, Learned, Took, Dropped, Gave, Recruited, RecruitFailed, SkillLearned, Said, Attack,
+          Damage, Healed, Defeated, Pose, CombatStarted, CombatEnded, TurnPassed, Routed, QuestStage,
+          EntityAdded, EntityRemoved, CampaignCompleted],
+    Field(discriminator="kind"),
+]
+EVENTS = TypeAdapter(list[Event])
+
+
+def dump_events(events: list[Event]) -> list[dict]:
+    return [e.model_dump(mode="json") for e in events]
+
+
+def load_events(data: list[dict]) -> list[Event]:
+    return EVENTS.validate_python(data)

@@ -1,0 +1,225 @@
+"""The store: worlds in and out of SQL, one transaction per turn.
+
+``Store.commit_turn`` writes a turn's resulting state and appends its log row
+in a single transaction, guarded by the turn number, so a turn is either
+stored whole or not at all, and two writers can never both store turn N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from gm.campaign.loader import parse_campaign
+from gm.campaign.schema import Campaign, CharacterKind
+from gm.state.db import make_engine
+from gm.state.models import (
+    CharacterRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow, QuestRow, TurnRow,
+)
+from gm.state.world import CharacterState, CombatState, EntityState, ItemState, QuestState, World
+
+MAX_SEED = 2**31 - 1
+
+
+class GameNotFound(LookupError):
+    pass
+
+
+class TurnConflict(RuntimeError):
+    """Another writer stored this turn first; reload and try again."""
+
+
+@dataclass
+class TurnRecord:
+    number: int
+    input: str
+    ok: bool
+    narration: str = ""
+    actor: str | None = None
+    intent: dict | None = None
+    rolls: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    plans: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GameSummary:
+    name: str
+    campaign_id: str
+    title: str
+    turn: int
+    status: str
+    location: str
+    updated_at: datetime
+
+
+@lru_cache(maxsize=32)
+def _campaign(source: str) -> Campaign:
+    return parse_campaign(source, "<saved campaign>")
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- games ---------------------------------------------------------------
+
+    def create_game(self, campaign: Campaign, source: str, name: str, seed: int = 0,
+                    owner: str | None = None) -> World:
+        world = World.new(campaign, seed % MAX_SEED)
+        with self._sessions.begin() as session:
+            if session.scalar(select(GameRow.id).where(GameRow.name == name)) is not None:
+                raise ValueError(f"a game named {name!r} already exists")
+            game = GameRow(name=name, campaign_id=campaign.id, campaign_source=source, seed=world.seed, turn=0,
+                           party_location=world.party_location, status="active", owner=owner)
+            session.add(game)
+            _write_world(session, game, world)
+        return world
+
+    def exists(self, name: str) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(GameRow.id).where(GameRow.name == name)) is not None
+
+    def games(self) -> list[GameSummary]:
+        with self._sessions() as session:
+            rows = session.scalars(select(GameRow).order_by(GameRow.updated_at.desc())).all()
+            return [GameSummary(g.name, g.campaign_id, _campaign(g.campaign_source).title, g.turn, g.status,
+                                g.party_location, g.updated_at) for g in rows]
+
+    def delete_game(self, name: str) -> None:
+        with self._sessions.begin() as session:
+            game = _game(session, name)
+            session.execute(delete(TurnRow).where(TurnRow.game_id == game.id))
+            session.delete(game)
+
+    def owner(self, name: str) -> str | None:
+        with self._sessions() as session:
+            return _game(session, name).owner
+
+    def load(self, name: str) -> World:
+        with self._sessions() as session:
+            return _read_world(session, _game(session, name))
+
+    # --- turns -----------------------------------------------------------------
+
+    def commit_turn(self, name: str, world: World, record: TurnRecord) -> None:
+        """Store the world after a turn and append the turn's log row, atomically."""
+        try:
+            with self._sessions.begin() as session:
+                game = session.scalar(select(GameRow).where(GameRow.name == name).with_for_update())
+                if game is None:
+                    raise GameNotFound(name)
+                if game.turn != record.number - 1:
+                    raise TurnConflict(f"turn {record.number} of {name!r}: the game is at turn {game.turn}")
+                world.turn = record.number
+                _write_world(session, game, world)
+                session.add(TurnRow(game_id=game.id, number=record.number, actor=record.actor, input=record.input,
+                                    intent=record.intent, ok=record.ok, rolls=record.rolls, events=record.events,
+                                    narration=record.narration, plans=record.plans))
+        except IntegrityError as exc:
+            raise TurnConflict(f"turn {record.number} of {name!r} was stored by another writer") from exc
+
+    def turns(self, name: str, since: int = 0) -> list[TurnRecord]:
+        with self._sessions() as session:
+            game = _game(session, name)
+            rows = session.scalars(select(TurnRow).where(TurnRow.game_id == game.id, TurnRow.number > since)
+                                   .order_by(TurnRow.number)).all()
+            return [TurnRecord(r.number, r.input, r.ok, r.narration, r.actor, r.intent, r.rolls, r.events, r.plans)
+                    for r in rows]
+
+    # --- players ---------------------------------------------------------------
+
+    def add_player(self, name: str, external_id: str, display_name: str, character: str) -> None:
+        with self._sessions.begin() as session:
+            game = _game(session, name)
+            taken = session.scalar(select(PlayerRow).where(PlayerRow.game_id == game.id,
+                                                            PlayerRow.character == character))
+            if taken is not None and taken.external_id != external_id:
+                raise ValueError(f"{character} is already played by {taken.display_name}")
+            row = session.scalar(select(PlayerRow).where(PlayerRow.game_id == game.id,
+                                                          PlayerRow.external_id == external_id))
+            if row is None:
+                session.add(PlayerRow(game_id=game.id, external_id=external_id, display_name=display_name,
+                                      character=character))
+            else:
+                row.character, row.display_name = character, display_name
+
+    def players(self, name: str) -> dict[str, str]:
+        """external id -> character key"""
+        with self._sessions() as session:
+            game = _game(session, name)
+            return {p.external_id: p.character for p in session.scalars(
+                select(PlayerRow).where(PlayerRow.game_id == game.id))}
+
+
+def _game(session: Session, name: str) -> GameRow:
+    game = session.scalar(select(GameRow).where(GameRow.name == name))
+    if game is None:
+        raise GameNotFound(f"no saved game named {name!r}")
+    return game
+
+
+def _read_world(session: Session, game: GameRow) -> World:
+    world = World(campaign=_campaign(game.campaign_source), seed=game.seed, turn=game.turn,
+                  party_location=game.party_location, previous_location=game.previous_location, status=game.status)
+    for c in game.characters:
+        world.characters[c.key] = CharacterState(
+            key=c.key, kind=CharacterKind(c.kind), name=c.name, appearance=c.appearance, location=c.location,
+            hp=c.hp, max_hp=c.max_hp, stats=dict(c.stats), defense=c.defense, pose=c.pose, in_party=c.in_party,
+            disposition=c.disposition)
+    world.items = {i.key: ItemState(i.key, i.name, i.appearance, i.holder, i.location) for i in game.items}
+    world.skills = {(s.character, s.skill) for s in game.skills}
+    world.facts = {f.fact: f.turn for f in game.facts}
+    world.quests = {q.key: QuestState(q.key, q.stage, q.status) for q in game.quests}
+    world.gifts = {(g.item, g.giver, g.receiver) for g in game.gifts}
+    world.entities = {e.key: EntityState(e.key, e.name, e.appearance, e.location, e.pose, e.added_turn)
+                      for e in game.entities}
+    if game.combat:
+        world.combat = CombatState(**game.combat)
+    return world
+
+
+def _sync(rows: list, wanted: dict[str, dict], make, key_attr: str = "key") -> None:
+    """Update ``rows`` in place to match ``wanted`` (key -> column values): add, change, remove."""
+    by_key = {getattr(r, key_attr): r for r in rows}
+    for key, values in wanted.items():
+        row = by_key.pop(key, None)
+        if row is None:
+            rows.append(make(**values))
+        else:
+            for column, value in values.items():
+                if getattr(row, column) != value:
+                    setattr(row, column, value)
+    for row in by_key.values():
+        rows.remove(row)
+
+
+def _write_world(session: Session, game: GameRow, world: World) -> None:
+    game.turn, game.party_location, game.previous_location = world.turn, world.party_location, world.previous_location
+    game.status = world.status
+    c = world.combat
+    game.combat = {"location": c.location, "order": c.order, "current": c.current, "round": c.round} if c else None
+    _sync(game.characters, {k: dict(key=k, kind=c.kind.value, name=c.name, appearance=c.appearance,
+                                     location=c.location, hp=c.hp, max_hp=c.max_hp, stats=c.stats, defense=c.defense,
+                                     pose=c.pose, in_party=c.in_party, disposition=c.disposition)
+                            for k, c in world.characters.items()}, CharacterRow)
+    _sync(game.items, {k: dict(key=k, name=i.name, appearance=i.appearance, holder=i.holder, location=i.location)
+                       for k, i in world.items.items()}, ItemRow)
+    _sync(game.quests, {k: dict(key=k, stage=q.stage, status=q.status) for k, q in world.quests.items()}, QuestRow)
+    _sync(game.entities, {k: dict(key=k, name=e.name, appearance=e.appearance, location=e.location, pose=e.pose,
+                                  added_turn=e.added_turn) for k, e in world.entities.items()}, EntityRow)
+    _sync(game.skills, {f"{ch}/{sk}": dict(character=ch, skill=sk) for ch, sk in world.skills}, KnownSkillRow,
+          key_attr="_pair")
+    _sync(game.facts, {f: dict(fact=f, turn=t) for f, t in world.facts.items()}, LearnedFactRow, key_attr="fact")
+    _sync(game.gifts, {"/".join(g): dict(item=g[0], giver=g[1], receiver=g[2]) for g in world.gifts}, GiftRow,
+          key_attr="_triple")
