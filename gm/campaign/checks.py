@@ -85,9 +85,9 @@ def can_ever_hold(campaign: Campaign, cond: Condition, *, checks_allowed: bool) 
         case AllOf(all=children):
             return all(can_ever_hold(campaign, c, checks_allowed=checks_allowed) for c in children)
         case KnowsSkill(knows_skill=args):
-            starts_with = args.skill in campaign.characters[args.character].skills
+            learner = campaign.characters[args.character]
             taught = any(args.skill in ch.teaches for ch in campaign.characters.values())
-            return starts_with or taught
+            return args.skill in learner.skills or (taught and learner.kind is CharacterKind.pc)
         case At(at=loc):
             return loc in reachable_locations(campaign)
         case Check():
@@ -178,7 +178,7 @@ def _quest_problems(campaign: Campaign) -> Iterator[Problem]:
             if not refs and not can_ever_hold(campaign, stage.complete_when, checks_allowed=False):
                 yield path + ("complete_when",), (
                     f"stage {stage.id!r} can never complete: no play can make its condition true "
-                    "(an unreachable location, a skill nobody teaches, or a `check`, which only actions roll)")
+                    "(an unreachable location, a skill nobody can learn, or a `check`, which only actions roll)")
 
 
 def _fmt(path: tuple) -> str:

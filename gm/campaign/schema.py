@@ -237,6 +237,9 @@ class Campaign(Strict):
     items: dict[Id, Item] = Field(default_factory=dict)
     skills: dict[Id, Skill] = Field(default_factory=dict)
     quests: dict[Id, Quest] = Field(default_factory=dict)
+    prompts: dict[str, Text] = Field(
+        default_factory=dict,
+        description="Overrides of Worldkeeper's Jinja2 templates by file name, e.g. `facts.j2`.")
 
     def facts(self) -> dict[str, Fact]:
         """Every fact any character knows, by id."""

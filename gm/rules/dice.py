@@ -50,9 +50,9 @@ def check_expression(expr: str) -> None:
 class Dice:
     """The dice of one turn: roll ``n`` of turn ``t`` of game ``s`` is always the same."""
 
-    def __init__(self, seed: int, turn: int):
+    def __init__(self, seed: int, turn: int, start: int = 0):
         self._key = f"{seed}:{turn}"
-        self.count = 0
+        self.count = start  # a turn split over several steps continues its sequence
         self.log: list[Roll] = []
 
     def roll(self, expr: str, *, dc: int | None = None, who: str | None = None, purpose: str = "") -> Roll:

@@ -1,0 +1,219 @@
+"""The turn graph: interpret -> adjudicate -> apply -> advance -> narrate -> direct -> commit.
+
+Each node is a small function over :class:`TurnState`, which holds only plain
+data (so langgraph's checkpointer can store it). The working world of a node is
+always the stored world plus the events decided so far in this turn, so a
+turn resumed in another process computes exactly what the first would have.
+Nothing touches SQL until ``commit``, which writes the whole turn in one
+transaction: a turn killed anywhere before it leaves the game as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from gm import events as ev
+from gm.agent.director import Extractor, entity_from_event
+from gm.agent.interpret import HELP, Grounder, interpret
+from gm.agent.narrate import FactWriter, namer
+from gm.intent import Action, Intent
+from gm.rules.advance import advance as advance_world
+from gm.rules.dice import Dice, DiceError
+from gm.rules.engine import resolve
+from gm.state.invariants import violations
+from gm.state.store import Store, TurnRecord
+from gm.state.world import World
+
+ROLLED_ACTIONS = {Action.attack, Action.use_skill, Action.recruit, Action.check}
+
+
+class TurnState(TypedDict, total=False):
+    game: str
+    number: int
+    input: str
+    actor: str | None
+    kind: str  # action, roll, event, info, clarify
+    intent: dict | None
+    argument: str | None
+    via: str
+    ok: bool
+    reason: str | None
+    events: list[dict]
+    action_events: int  # how many of ``events`` came from the action itself
+    rolls: list[dict]
+    narration: str
+    plans: list[dict]
+
+
+Planner = Callable[[World, World, list[ev.Event], int], list[dict]]
+Flavor = Callable[[World, list[ev.Event], list[str]], Iterator[str]]
+InfoWriter = Callable[[World, str], str]
+
+
+@dataclass
+class TurnContext:
+    store: Store
+    grounder: Grounder | None = None
+    planner: Planner | None = None
+    flavor: Flavor | None = None  # the model's extra line, already checked
+    extractor: Extractor | None = None
+    info: InfoWriter | None = None
+    player_rolls: bool = False  # pause the turn until the player rolls
+    _writers: dict[str, FactWriter] = field(default_factory=dict)
+
+    def facts(self, world: World) -> FactWriter:
+        key = world.campaign.id
+        if key not in self._writers:
+            self._writers[key] = FactWriter(world.campaign)
+        return self._writers[key]
+
+
+def working_world(state: TurnState, ctx: TurnContext, upto: int | None = None) -> World:
+    """The stored world with this turn's events so far applied (the first ``upto`` of them)."""
+    world = ctx.store.load(state["game"]).copy()
+    world.turn = state["number"]
+    for event in ev.load_events(state.get("events", [])[:upto]):
+        world.apply(event)
+    return world
+
+
+def _intent(state: TurnState) -> Intent | None:
+    data = state.get("intent")
+    return Intent(**data, actor=state.get("actor")) if data else None
+
+
+# --- nodes -----------------------------------------------------------------------
+
+def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    world = working_world(state, runtime.context)
+    found = interpret(world, state["input"], runtime.context.grounder)
+    intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
+    return {"kind": found.kind, "intent": intent, "argument": found.argument, "via": found.via,
+            "reason": found.clarification, "ok": found.kind != "clarify", "events": [], "rolls": []}
+
+
+def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    ctx, kind = runtime.context, state["kind"]
+    if kind in ("clarify", "info"):
+        return {}
+    world = working_world(state, ctx)
+    dice = Dice(world.seed, state["number"])
+    if kind == "roll":
+        try:
+            roll = dice.roll(state["argument"] or "1d20", who=state.get("actor"), purpose="free roll")
+        except DiceError as exc:
+            return {"ok": False, "reason": str(exc)}
+        return {"rolls": [roll.as_dict()]}
+    if kind == "event":
+        key, name, appearance = entity_from_event(world, state["argument"] or "", ctx.extractor)
+        added = ev.EntityAdded(id=key, name=name, appearance=appearance, location=world.party_location)
+        return {"events": ev.dump_events([added]), "action_events": 1}
+    intent = _intent(state)
+    assert intent is not None
+    if ctx.player_rolls and intent.action in ROLLED_ACTIONS:
+        interrupt({"type": "roll", "turn": state["number"], "actor": state.get("actor"),
+                   "action": intent.action.value, "target": intent.target})
+    outcome = resolve(world, intent, dice)
+    return {"ok": outcome.ok, "reason": outcome.reason, "events": ev.dump_events(outcome.events),
+            "action_events": len(outcome.events), "rolls": [r.as_dict() for r in outcome.rolls]}
+
+
+def apply_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    """Reduce the action's outcome into the working world and check it is sound before going on."""
+    world = working_world(state, runtime.context)
+    broken = violations(world)
+    if broken:
+        raise RuntimeError(f"the rules produced an unsound world in turn {state['number']}: {broken}")
+    return {}
+
+
+def advance_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    if not state.get("ok") or state["kind"] != "action":
+        return {}
+    world = working_world(state, runtime.context)
+    dice = Dice(world.seed, state["number"], start=len(state.get("rolls", [])))
+    actor = state.get("actor") or next((c.key for c in world.pcs() if c.alive), None)
+    outcome = advance_world(world, dice, _intent(state), actor)
+    return {"events": state.get("events", []) + ev.dump_events(outcome.events),
+            "rolls": state.get("rolls", []) + [r.as_dict() for r in outcome.rolls]}
+
+
+def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    ctx = runtime.context
+    write = get_stream_writer()
+    world = working_world(state, ctx)
+    events = ev.load_events(state.get("events", []))
+    lines = _roll_lines(world, state) + ctx.facts(world).lines(world, events)
+    if state["kind"] == "info":
+        lines = [ctx.info(world, state["argument"] or "") if ctx.info else HELP]
+    elif state.get("reason"):
+        lines.insert(0, state["reason"])
+    elif not lines and state["kind"] == "action":
+        lines = [world.campaign.locations[world.party_location].description]
+    text = "\n".join(lines)
+    write({"narration": text + "\n"})
+    if ctx.flavor is not None and state.get("ok") and state["kind"] == "action":
+        extra = ""
+        for chunk in ctx.flavor(world, events, lines):
+            extra += chunk
+            write({"narration": chunk})
+        if extra.strip():
+            text += "\n" + extra.strip()
+    return {"narration": text}
+
+
+def _roll_lines(world: World, state: TurnState) -> list[str]:
+    name = namer(world)
+    out = []
+    for roll in state.get("rolls", []):
+        if roll["purpose"] in ("initiative", "choose a target"):
+            continue
+        who = name(roll["who"]) + " " if roll.get("who") else ""
+        against = f" vs DC {roll['dc']}: {'success' if roll['success'] else 'failure'}" if roll["dc"] is not None else ""
+        out.append(f"🎲 {who}{roll['purpose']}: {roll['expr']} = {roll['total']}{against}")
+    return out
+
+
+def direct_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    ctx = runtime.context
+    if ctx.planner is None:
+        return {"plans": []}
+    before = working_world(state, ctx, upto=0)
+    after = working_world(state, ctx)
+    return {"plans": ctx.planner(before, after, ev.load_events(state.get("events", [])), state["number"])}
+
+
+def commit_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    store = runtime.context.store
+    world = working_world(state, runtime.context)
+    if store.load(state["game"]).turn >= state["number"]:
+        return {}  # resumed after a crash that came after the commit: already stored
+    store.commit_turn(state["game"], world, TurnRecord(
+        number=state["number"], input=state["input"], ok=bool(state.get("ok")), narration=state.get("narration", ""),
+        actor=state.get("actor"), intent=state.get("intent"), rolls=state.get("rolls", []),
+        events=state.get("events", []), plans=state.get("plans", [])))
+    return {}
+
+
+NODES: list[tuple[str, Any]] = [
+    ("interpret", interpret_node), ("adjudicate", adjudicate_node), ("apply", apply_node),
+    ("advance", advance_node), ("narrate", narrate_node), ("direct", direct_node), ("commit", commit_node),
+]
+
+
+def build_graph(checkpointer=None):
+    graph = StateGraph(TurnState, context_schema=TurnContext)
+    previous = START
+    for name, node in NODES:
+        graph.add_node(name, node)
+        graph.add_edge(previous, name)
+        previous = name
+    graph.add_edge(previous, END)
+    return graph.compile(checkpointer=checkpointer)

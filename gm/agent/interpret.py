@@ -1,0 +1,78 @@
+"""Words to a grounded intent.
+
+Order of attempts: slash commands, then the deterministic command parser,
+then the grounder (embeddings over the candidate intents of this scene, with
+the language model choosing among the top few when they are close). Every
+result names only things that exist, or is a clarification that changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from gm.agent.commands import parse_command
+from gm.intent import Intent
+from gm.rules.dice import DiceError, check_expression
+from gm.state.world import World
+
+MAX_INPUT = 500
+Kind = Literal["action", "roll", "event", "info", "clarify"]
+INFO_COMMANDS = {"status", "quests", "help", "party", "saves"}
+
+
+@dataclass
+class Interpretation:
+    kind: Kind
+    intent: Intent | None = None
+    argument: str | None = None  # the dice expression, the event text, or the info command
+    clarification: str | None = None
+    via: str = "command"  # command, embedding, model
+    candidates: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Grounder(Protocol):
+    def ground(self, world: World, text: str) -> Interpretation: ...
+
+
+HELP = ("Say what you do in your own words, or use plain commands: go <exit>, talk to <someone>, take <item>, "
+        "give <item> to <someone>, learn <skill> from <teacher>, recruit <companion>, attack <enemy>, "
+        "use <skill> on <enemy>, rest, look, wait. Commands: /look /status /quests /roll 1d20+2 /event <text> /help")
+
+
+def interpret(world: World, text: str, grounder: Grounder | None = None) -> Interpretation:
+    text = " ".join(text.split())
+    if not text:
+        return Interpretation("clarify", clarification="The world waits. What do you do?")
+    if len(text) > MAX_INPUT:
+        return Interpretation("clarify", clarification=f"That is too long to act on; keep it under {MAX_INPUT} "
+                                                       "characters.")
+    if text.startswith("/"):
+        return _slash(world, text)
+    intent = parse_command(world, text)
+    if intent is not None:
+        return Interpretation("action", intent=intent)
+    if grounder is not None:
+        return grounder.ground(world, text)
+    return Interpretation("clarify", clarification="I'm not sure what you mean. " + HELP)
+
+
+def _slash(world: World, text: str) -> Interpretation:
+    command, _, argument = text[1:].partition(" ")
+    command, argument = command.lower(), argument.strip()
+    if command == "look":
+        return Interpretation("action", intent=Intent(action="look"))
+    if command in INFO_COMMANDS:
+        return Interpretation("info", argument=command)
+    if command == "roll":
+        try:
+            check_expression(argument or "1d20")
+        except DiceError as exc:
+            return Interpretation("clarify", clarification=str(exc))
+        return Interpretation("roll", argument=argument or "1d20")
+    if command == "event":
+        if not argument:
+            return Interpretation("clarify", clarification="Usage: /event <what happens>, e.g. /event A giant "
+                                                           "robot lands in the square")
+        return Interpretation("event", argument=argument)
+    return Interpretation("clarify", clarification=f"Unknown command /{command}. " + HELP)

@@ -1,0 +1,131 @@
+"""``worldkeeper play`` and ``worldkeeper saves``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gm.campaign.loader import CampaignError, resolve_campaign
+from gm.cli import app, err, fail, out
+from gm.game import Game, slug
+from gm.settings import Settings
+
+
+def _save_location(settings: Settings, save: str | None, default: str) -> tuple[Path, str]:
+    """(saves dir, name) from --save, which is a name or a folder path."""
+    if save and ("/" in save or save.startswith(".")):
+        folder = Path(save).expanduser().resolve()
+        return folder.parent, folder.name
+    return settings.saves_dir, slug(save or default)
+
+
+@app.command()
+def play(
+    campaign: Annotated[Optional[str], typer.Argument(help="A campaign file, or the name of a shipped one.")] = None,
+    script: Annotated[Optional[Path], typer.Option(help="Play one input per line from FILE, no interaction.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="With --script: write JSON Lines to stdout.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for the dice.")] = 0,
+    save: Annotated[Optional[str], typer.Option(help="Save name, or a folder to save into.")] = None,
+    resume: Annotated[Optional[str], typer.Option(help="Continue the saved game NAME.")] = None,
+    view: Annotated[bool, typer.Option(help="Also open the live web viewer.")] = False,
+    world: Annotated[Optional[str], typer.Option(help="World-model backend (storyboard, wan-vace, ltx, skyreels-df).")] = None,
+    world_model: Annotated[Optional[str], typer.Option(help="Weights directory or model id for --world.")] = None,
+    video: Annotated[bool, typer.Option(help="Render per-turn clips and a session video.")] = True,
+    llm: Annotated[Optional[str], typer.Option(help="embedded, openai, transformers or none.")] = None,
+) -> None:
+    """Play a campaign: interactively, or from a script with --script."""
+    overrides = {k: v for k, v in {"world": world, "world_model": world_model, "llm": llm}.items() if v}
+    settings = Settings(**overrides)
+    from gm.runtime import build_components, open_recorder  # heavy imports only when playing
+
+    if campaign is None and resume is None and script is None:
+        from gm.tui import choose_campaign
+        campaign = choose_campaign()
+        if campaign is None:
+            raise typer.Exit(0)
+    try:
+        components = build_components(settings, progress=not json_out)
+        if resume:
+            saves_dir, name = _save_location(settings, resume, resume)
+            game = Game.open(name, saves_dir, settings.database_url, components=components)
+        else:
+            path = resolve_campaign(campaign or "")
+            default = f"{Path(path).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+            saves_dir, name = _save_location(settings, save, default)
+            game = Game.create(path, saves_dir, name=name, seed=seed, database_url=settings.database_url,
+                               components=components)
+    except CampaignError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        raise typer.Exit(1)
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc))
+    recorder = open_recorder(settings, game) if video else None
+    try:
+        if script is not None:
+            _play_script(game, script, json_out, recorder)
+        else:
+            from gm.tui import play_interactive
+            play_interactive(game, settings, recorder, view=view)
+    finally:
+        if recorder is not None:
+            recorder.close()
+        game.close()
+
+
+def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
+    try:
+        lines = script.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read {script}: {exc}")
+    emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if game.pending() is not None:
+            game.resume()
+        result = game.act(line)
+        trace = result.trace()
+        if recorder is not None:
+            trace["clip"] = recorder.record_turn(result)
+        if emit:
+            emit(trace)
+        else:
+            out.print(f"[bold]> {line}[/bold]")
+            out.print(result.narration, markup=False)
+    final = game.final_state()
+    if recorder is not None:
+        final["session_video"] = recorder.finish()
+    if emit:
+        emit(final)
+        sys.stdout.flush()
+    elif recorder is not None:
+        out.print(f"Session video: {final['session_video']}", markup=False)
+
+
+@app.command()
+def saves() -> None:
+    """List saved games."""
+    settings = Settings()
+    from gm.state.store import Store
+    from gm.state.db import sqlite_url
+    folder = settings.saves_dir
+    found = False
+    if settings.database_url:
+        for g in Store(settings.database_url).games():
+            found = True
+            out.print(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location}", markup=False)
+    elif folder.exists():
+        for save in sorted(p for p in folder.iterdir() if (p / "game.sqlite").exists()):
+            for g in Store(sqlite_url(save / "game.sqlite")).games():
+                found = True
+                out.print(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location} "
+                          f"(updated {g.updated_at:%Y-%m-%d %H:%M})", markup=False)
+    if not found:
+        out.print("No saved games yet. Start one with: worldkeeper play", markup=False)

@@ -1,0 +1,71 @@
+"""Shared test fixtures: the external conformance campaign, PostgreSQL, save folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+NEON = SHARED / "fixtures" / "neon-shrine.yaml"
+CAMPAIGNS = ROOT / "campaigns"
+
+
+@pytest.fixture
+def neon_path() -> Path:
+    if not NEON.exists():
+        pytest.skip("../shared/fixtures/neon-shrine.yaml is not present")
+    return NEON
+
+
+@pytest.fixture
+def saves(tmp_path: Path) -> Path:
+    return tmp_path / "saves"
+
+
+def worldkeeper_cmd() -> list[str]:
+    """The installed console script when there is one, else the module."""
+    exe = shutil.which("worldkeeper")
+    return [exe] if exe else [sys.executable, "-m", "gm"]
+
+
+def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: int = 600):
+    return subprocess.run([*worldkeeper_cmd(), *args], capture_output=True, text=True, input=input,
+                          env={**os.environ, **(env or {})}, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of a PostgreSQL server to create test databases on.
+
+    CI starts one (see .ci/run) and sets WORLDKEEPER_TEST_POSTGRES_URL; elsewhere
+    these tests skip when no server is configured.
+    """
+    url = os.environ.get("WORLDKEEPER_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: WORLDKEEPER_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server (set WORLDKEEPER_TEST_POSTGRES_URL)")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str):
+    """A fresh, empty database for one test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"wk_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,0 +1,165 @@
+"""World state in SQL: whole playthroughs on SQLite and PostgreSQL, reloads, atomic turns, migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from conftest import ROOT
+from gm.campaign import load_campaign
+from gm.game import Game
+from gm.state.db import make_engine
+from gm.state.models import Base
+from gm.state.store import Store, TurnConflict, TurnRecord
+from playthrough import play_neon
+
+
+def _reload_in_new_process(saves, name: str, url: str | None) -> dict:
+    code = textwrap.dedent(f"""
+        import json, sys
+        from pathlib import Path
+        from gm.game import Game
+        game = Game.open({name!r}, Path({str(saves)!r}), {url!r})
+        sys.stdout.write(json.dumps(game.final_state()))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _assert_fixture_finished(game: Game, results) -> None:
+    state = game.final_state()
+    assert state["quests"]["the-stolen-bell"] == {"status": "completed", "stage": "return-the-bell"}
+    assert state["status"] == "completed"
+    assert state["characters"]["leviathan"]["alive"] is False
+    assert state["characters"]["hachi"]["in_party"] is True
+    assert "shrine-bell" in state["characters"]["kenji"]["inventory"]
+    assert "purifying-chant" in state["characters"]["aya"]["skills"]
+    stages = [e["completed_stage"] for r in results for e in r.events if e["kind"] == "quest_stage"]
+    assert stages == ["ask-around", "gather-help", "face-the-leviathan", "return-the-bell"]
+    assert any(e["kind"] == "attack" and e["actor"] == "leviathan" for r in results for e in r.events)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fixture_plays_to_the_end_on_sqlite_and_reloads(neon_path, saves, seed):
+    game = Game.create(neon_path, saves, name="neon", seed=seed)
+    results = play_neon(game)
+    _assert_fixture_finished(game, results)
+    final = game.final_state()
+    turns = game.store.turns("neon")
+    assert [t.number for t in turns] == list(range(1, len(results) + 1))
+    game.close()
+    assert _reload_in_new_process(saves, "neon", None) == final
+
+
+@pytest.mark.postgres
+def test_fixture_plays_to_the_end_on_postgres_and_reloads(neon_path, saves, postgres_url):
+    game = Game.create(neon_path, saves, name="neon-pg", seed=3, database_url=postgres_url)
+    results = play_neon(game)
+    _assert_fixture_finished(game, results)
+    final = game.final_state()
+    game.close()
+    assert _reload_in_new_process(saves, "neon-pg", postgres_url) == final
+
+
+def _store_with_game(neon_path, url: str) -> Store:
+    store = Store(url)
+    store.create_game(load_campaign(neon_path), neon_path.read_text(), "g", seed=1)
+    return store
+
+
+def test_turn_is_all_or_nothing(neon_path, tmp_path):
+    store = _store_with_game(neon_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
+    world = store.load("g").copy()
+    world.party_location = "harbor"
+    world.characters["aya"].location = "harbor"
+    world.facts["thief-route"] = 1
+    bad = TurnRecord(number=1, input="x", ok=True, events=[{"not json": object()}])
+    with pytest.raises(Exception):
+        store.commit_turn("g", world, bad)
+    again = store.load("g")
+    assert again.party_location == "shibuya-crossing" and again.turn == 0 and not again.facts
+    assert again.characters["aya"].location == "shibuya-crossing"
+    assert store.turns("g") == []
+
+
+def test_two_writers_cannot_both_store_a_turn(neon_path, tmp_path):
+    store = _store_with_game(neon_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
+    first, second = store.load("g").copy(), store.load("g").copy()
+    store.commit_turn("g", first, TurnRecord(number=1, input="a", ok=True))
+    with pytest.raises(TurnConflict):
+        store.commit_turn("g", second, TurnRecord(number=1, input="b", ok=True))
+    assert [t.input for t in store.turns("g")] == ["a"]
+
+
+def test_entities_added_in_play_persist(neon_path, saves):
+    game = Game.create(neon_path, saves, name="robot")
+    game.act("/event A giant red robot with glowing eyes lands in the crossing")
+    game.act("north")
+    game.act("south")
+    game.close()
+    state = Game.open("robot", saves).final_state()
+    assert state["entities"] == [{"id": "giant-red-robot", "name": "Giant Red Robot",
+                                  "location": "shibuya-crossing", "appearance": "giant red robot with glowing eyes"}]
+
+
+KILL_DURING_NARRATION = """
+import os, signal, sys
+from pathlib import Path
+from gm.game import Game, Components
+
+def flavor(world, events, lines):
+    os.kill(os.getpid(), signal.SIGKILL)  # the process dies mid-turn, after the rules, before the commit
+    yield ""
+
+game = Game.open("neon", Path(sys.argv[1]), components=Components(flavor=flavor))
+game.act("talk to kenji")
+"""
+
+RESUME = """
+import json, sys
+from pathlib import Path
+from gm.game import Game
+game = Game.open("neon", Path(sys.argv[1]))
+pending = game.pending()
+result = game.resume()
+print(json.dumps({"pending": pending, "events": [e["kind"] for e in result.events], "state": game.final_state()}))
+"""
+
+
+def test_killed_turn_leaves_game_as_before_and_resumes_elsewhere(neon_path, saves):
+    game = Game.create(neon_path, saves, name="neon", seed=1)
+    game.act("north")
+    before = game.final_state()
+    game.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run([sys.executable, "-c", KILL_DURING_NARRATION, str(saves)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert Game.open("neon", saves).final_state() == before
+    resumed = subprocess.run([sys.executable, "-c", RESUME, str(saves)], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    out = json.loads(resumed.stdout)
+    assert out["pending"]["type"] == "resume" and "narrate" in out["pending"]["next"]
+    assert "learned" in out["events"]
+    assert out["state"]["turn"] == 2 and out["state"]["facts"] == ["thief-route"]
+    assert out["state"]["quests"]["the-stolen-bell"]["stage"] == "gather-help"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migrations_match_models(tmp_path, backend, request):
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
