@@ -66,7 +66,10 @@ class TurnResult:
                 {"action": None, "target": None},
                 "via": self.via,
                 "rolls": [{k: r[k] for k in ("expr", "total", "dc", "success", "who", "purpose")} for r in self.rolls],
-                "events": self.events, "narration": self.narration, "segments": self.plans,
+                "events": self.events, "narration": self.narration,
+                "segments": [{"id": p["id"], "location": p["location"], "prompt": p["prompt"],
+                              "entities": [{"id": e["id"], "appearance": e["appearance"], "pose": e["pose"]}
+                                           for e in p["entities"]]} for p in self.plans],
                 **({"waiting": self.waiting} if self.waiting else {})}
 
 
@@ -85,6 +88,9 @@ class Game:
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.folder / "checkpoints.sqlite", check_same_thread=False)
+        # WAL without a sync per step: a checkpoint survives the process dying (what resuming needs)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         self._saver = SqliteSaver(conn)
         self._graph = build_graph(self._saver)
         self._lock = threading.Lock()

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     width: int = 640
     height: int = 360
     fps: int = 24
+    segment_frames: int = Field(default=36, description="Frames per segment plan (one or more per turn).")
     clip_limit_mb: float = Field(default=10.0, description="Per-turn clips are sized to fit under this.")
 
     discord_token: SecretStr = SecretStr("")

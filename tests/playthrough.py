@@ -6,10 +6,20 @@ from gm.game import Game
 
 
 def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: str, back: str, there: str,
-                closing: list[str], max_turns: int = 120) -> list:
+                closing: list[str], max_turns: int = 120, on_turn=None) -> list:
     """Play ``opening``, then fight ``boss`` at ``arena`` (fleeing ``back`` to rest when hurt and
-    returning ``there``), then ``closing``. Returns every turn result."""
-    results = [game.act(line) for line in opening]
+    returning ``there``), then ``closing``. Returns every turn result; ``on_turn(result)`` sees each
+    as it happens."""
+    results: list = []
+
+    def act(line: str):
+        result = game.act(line)
+        results.append(result)
+        if on_turn is not None:
+            on_turn(result)
+
+    for line in opening:
+        act(line)
     for _ in range(max_turns):
         world = game.world()
         if not world.characters[boss].alive:
@@ -19,10 +29,11 @@ def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: s
             line = back if pc.hp <= 5 else attack
         else:
             line = "rest" if pc.hp < pc.max_hp else there
-        results.append(game.act(line))
+        act(line)
     else:
         raise AssertionError(f"{boss} still standing after {max_turns} turns")
-    results += [game.act(line) for line in closing]
+    for line in closing:
+        act(line)
     return results
 
 
@@ -31,9 +42,10 @@ NEON_OPENING = ["north", "talk to kenji", "take rice ball", "up", "talk to sayur
 NEON_CLOSING = ["take shrine bell", "west", "west", "north", "give shrine bell to kenji"]
 
 
-def play_neon(game: Game) -> list:
+def play_neon(game: Game, on_turn=None) -> list:
     return play_to_end(game, NEON_OPENING, boss="leviathan", arena="harbor",
-                       attack="use purifying chant on leviathan", back="west", there="east", closing=NEON_CLOSING)
+                       attack="use purifying chant on leviathan", back="west", there="east", closing=NEON_CLOSING,
+                       on_turn=on_turn)
 
 
 SHIPPED = {

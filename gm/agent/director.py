@@ -12,22 +12,42 @@ from collections.abc import Callable
 
 from gm.state.world import World
 
-_VERBS = (r"\b(appears?|arrives?|lands?|emerges?|shows? up|comes?|walks?|crashes|crawls?|rises?|descends?|"
-          r"flies|fly|drops?|falls?|bursts?|steps?|materiali[sz]es?|is|are|stands?|sits?|wanders?|runs?|rolls?)\b")
-_LEADING = re.compile(r"^(suddenly|then|now|meanwhile)[, ]+|^(a|an|the|some)\s+", re.I)
-_TAIL = re.compile(r"\s+(with|wearing|holding|carrying|that|who|which)\b.*$", re.I)
+_VERBS = {"appear", "appears", "arrive", "arrives", "land", "lands", "emerge", "emerges", "come", "comes", "is", "are",
+          "was", "were", "walk", "walks", "shows", "rise", "rises", "descend", "descends", "fly", "flies", "fall",
+          "falls", "crash", "crashes", "burst", "bursts", "step", "steps", "stand", "stands", "sit", "sits",
+          "materialises", "materializes", "wanders", "runs", "rolls", "drops", "has", "have", "stomps", "crawls"}
+_AFTER_VERB = {"the", "a", "an", "onto", "into", "in", "on", "at", "from", "through", "across", "over", "near", "by",
+               "toward", "towards", "to", "beside", "behind", "under", "out", "up", "down", "around", "here", "there",
+               "nearby", "overhead", "suddenly", "slowly", "quietly", "loudly"}
+_LEADING = {"suddenly", "then", "now", "meanwhile", "a", "an", "the", "some"}
+_CLAUSE = re.compile(r"\s+(with|wearing|holding|carrying|that|who|which)\b.*$", re.I)
 
 Extractor = Callable[[str], tuple[str, str] | None]
 
 
+def _subject(text: str, stop_at_prepositions: bool) -> list[str]:
+    """The words before the sentence's verb: 'A giant red robot stomps onto the road' -> giant red robot."""
+    tokens = [t.strip(",.!;:") for t in text.split()]
+    while tokens and tokens[0].lower() in _LEADING:
+        tokens.pop(0)
+    subject: list[str] = []
+    for i, token in enumerate(tokens):
+        word = token.lower()
+        following = tokens[i + 1].lower() if i + 1 < len(tokens) else None
+        verb_like = word.endswith("s") and not word.endswith("ss") and (following is None or following in _AFTER_VERB)
+        preposition = stop_at_prepositions and word in _AFTER_VERB and word not in ("a", "an", "the")
+        if subject and (word in _VERBS or verb_like or preposition):
+            break
+        subject.append(token)
+    return subject
+
+
 def heuristic_entity(text: str) -> tuple[str, str]:
     """(name, appearance) from an event sentence without a model."""
-    text = text.strip().rstrip(".!")
-    subject = re.split(_VERBS, text, maxsplit=1, flags=re.I)[0].strip(" ,") or text
-    appearance = _LEADING.sub("", _LEADING.sub("", subject)).strip()
-    name = _TAIL.sub("", appearance).strip() or appearance
-    name = " ".join(name.split()[-3:])  # the head of the noun phrase: "giant red robot"
-    return name.title()[:80] or "Visitor", (appearance or text)[:300]
+    appearance = " ".join(_subject(text.strip(), stop_at_prepositions=False)) or text.strip()
+    head = _CLAUSE.sub("", " ".join(_subject(text.strip(), stop_at_prepositions=True))).split()
+    name = " ".join(head if " of " in f" {' '.join(head)} " or len(head) <= 3 else head[-3:])
+    return (name.title()[:80] or "Visitor"), appearance[:300]
 
 
 def grounded(text: str, name: str, appearance: str) -> bool:

@@ -52,7 +52,8 @@ class TurnState(TypedDict, total=False):
     plans: list[dict]
 
 
-Planner = Callable[[World, World, list[ev.Event], int], list[dict]]
+# (world before the turn, the turn's events, turn number, the last plan shown before it) -> plans as dicts
+Planner = Callable[[World, list[ev.Event], int, dict | None], list[dict]]
 Flavor = Callable[[World, list[ev.Event], list[str]], Iterator[str]]
 InfoWriter = Callable[[World, str], str]
 
@@ -186,8 +187,8 @@ def direct_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     if ctx.planner is None:
         return {"plans": []}
     before = working_world(state, ctx, upto=0)
-    after = working_world(state, ctx)
-    return {"plans": ctx.planner(before, after, ev.load_events(state.get("events", [])), state["number"])}
+    previous = ctx.store.last_plan(state["game"])
+    return {"plans": ctx.planner(before, ev.load_events(state.get("events", [])), state["number"], previous)}
 
 
 def commit_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:

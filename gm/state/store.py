@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from gm.campaign.loader import parse_campaign
 from gm.campaign.schema import Campaign, CharacterKind
@@ -68,6 +68,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._cache: dict[str, World] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -107,8 +108,19 @@ class Store:
             return _game(session, name).owner
 
     def load(self, name: str) -> World:
+        """The stored world. Cached per (game, turn): callers get a copy they may change."""
         with self._sessions() as session:
-            return _read_world(session, _game(session, name))
+            turn = session.scalar(select(GameRow.turn).where(GameRow.name == name))
+            if turn is None:
+                raise GameNotFound(f"no saved game named {name!r}")
+            cached = self._cache.get(name)
+            if cached is None or cached.turn != turn:
+                game = session.scalar(select(GameRow).where(GameRow.name == name).options(
+                    selectinload(GameRow.characters), selectinload(GameRow.items), selectinload(GameRow.quests),
+                    selectinload(GameRow.entities), selectinload(GameRow.skills), selectinload(GameRow.facts),
+                    selectinload(GameRow.gifts)))
+                cached = self._cache[name] = _read_world(session, game)
+            return cached.copy()
 
     # --- turns -----------------------------------------------------------------
 
@@ -136,6 +148,14 @@ class Store:
                                    .order_by(TurnRow.number)).all()
             return [TurnRecord(r.number, r.input, r.ok, r.narration, r.actor, r.intent, r.rolls, r.events, r.plans)
                     for r in rows]
+
+    def last_plan(self, name: str) -> dict | None:
+        """The last segment plan shown, so the next turn's video continues from it."""
+        with self._sessions() as session:
+            game = _game(session, name)
+            rows = session.scalars(select(TurnRow.plans).where(TurnRow.game_id == game.id)
+                                   .order_by(TurnRow.number.desc()).limit(8)).all()
+            return next((plans[-1] for plans in rows if plans), None)
 
     # --- players ---------------------------------------------------------------
 

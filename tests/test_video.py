@@ -1,0 +1,157 @@
+"""The storyboard, the stream and video output: decoded and checked, not assumed."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import av
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from gm.campaign import load_campaign
+from gm.state.world import World
+from worldgen.backends import load_backend
+from worldgen.backends.storyboard import StoryboardBackend
+from worldgen.plan import plan_turn, SegmentPlan
+from worldgen.storyboard.figures import sprite
+from worldgen.storyboard.palette import read_look
+from worldgen.stream import WorldStream
+from worldgen.video import LiveMp4, read_frames, write_clip_within
+from playthrough import NEON_CLOSING, NEON_OPENING
+
+
+@pytest.fixture
+def neon_world(neon_path) -> World:
+    return World.new(load_campaign(neon_path), seed=3)
+
+
+def _plan(world: World, frames: int = 24) -> SegmentPlan:
+    return plan_turn(world, [], 1, None, frames=frames)[-1]
+
+
+def test_appearance_drives_the_figure():
+    aya = read_look("pc", "young woman, short black bob, black top, red pleated skirt, white sneakers", "aya")
+    assert aya.body == "humanoid" and aya.parts["bottom"] == (200, 40, 45) and aya.parts["hair"] == (28, 28, 32)
+    assert read_look("companion", "scruffy shiba inu with a torn red collar", "hachi").body == "animal"
+    assert read_look("monster", "colossal scaly sea beast, dorsal plates glowing blue", "lev").body == "beast"
+    dog = sprite("hachi", "companion", "scruffy shiba inu with a torn red collar", "standing", 80)
+    person = sprite("aya", "pc", "young woman, red pleated skirt", "standing", 80)
+    assert dog.width > dog.height and person.height > person.width
+
+
+def test_red_skirt_is_red_in_the_picture(neon_world):
+    plan = _plan(neon_world)
+    frame = next(StoryboardBackend().render(plan, []))
+    aya = next(e for e in plan.entities if e.id == "aya")
+    x, y = int(aya.layout.x * plan.width), int(aya.layout.y * plan.height)
+    h = int(aya.layout.scale * plan.height)
+    skirt = frame[y - int(h * 0.45): y - int(h * 0.35), x - 5: x + 5].reshape(-1, 3).mean(axis=0)
+    assert skirt[0] > 150 and skirt[1] < 90 and skirt[2] < 90, skirt
+
+
+def test_rendering_is_deterministic_and_sized(neon_world):
+    plan = _plan(neon_world)
+    a = list(StoryboardBackend().render(plan, []))
+    b = list(StoryboardBackend().render(plan, []))
+    assert len(a) == plan.frames and a[0].shape == (360, 640, 3) and a[0].dtype == np.uint8
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], a[len(a) // 2]), "ambient motion: frames are not frozen"
+
+
+def test_blend_transition_starts_from_the_last_frame(neon_world):
+    first = _plan(neon_world)
+    last_frame = list(StoryboardBackend().render(first, []))[-1]
+    second = plan_turn(neon_world, [], 2, first, frames=24)[-1]
+    assert second.transition.kind == "blend"
+    blended = next(StoryboardBackend().render(second, [last_frame]))
+    fresh = next(StoryboardBackend().render(second, []))
+    assert np.abs(blended.astype(int) - last_frame.astype(int)).mean() < np.abs(fresh.astype(int) - last_frame.astype(int)).mean() + 1e-9
+
+
+def test_clip_fits_the_limit_and_decodes(neon_world, tmp_path):
+    frames = list(StoryboardBackend().render(_plan(neon_world, 48), []))
+    roomy = write_clip_within(frames, tmp_path / "a.mp4", 24, 10 * 2**20)
+    tight_limit = roomy.stat().st_size // 3
+    tight = write_clip_within(frames, tmp_path / "b.mp4", 24, tight_limit)
+    assert tight.stat().st_size <= tight_limit
+    for path in (roomy, tight):
+        decoded = read_frames(path)
+        assert len(decoded) == 48
+    with av.open(str(roomy)) as c:
+        s = c.streams.video[0]
+        assert (s.codec_context.name, s.codec_context.pix_fmt, s.width, s.height) == ("h264", "yuv420p", 640, 360)
+    assert roomy.read_bytes()[:64].find(b"moov") > 0, "faststart: the index comes before the media"
+    with pytest.raises(ValueError):
+        write_clip_within(frames, tmp_path / "c.mp4", 24, 1000)
+
+
+def test_live_fragmented_mp4_plays_back(neon_world, tmp_path):
+    fragments: list[bytes] = []
+    live = LiveMp4(640, 360, 24, fragments.append)
+    for frame in StoryboardBackend().render(_plan(neon_world, 48), []):
+        live.write(frame)
+    live.close()
+    assert live.init[4:8] == b"ftyp" and b"moov" in live.init
+    assert len(fragments) >= 3 and all(f[4:8] == b"moof" for f in fragments)
+    assert live.codec.startswith('video/mp4; codecs="avc1.')
+    path = tmp_path / "live.mp4"
+    path.write_bytes(live.init + b"".join(fragments))
+    assert len(read_frames(path)) == 48
+
+
+def test_stream_takes_new_plans_mid_stream_and_idles_on_the_same_state(neon_world):
+    first = _plan(neon_world, frames=240)
+    stream = WorldStream(StoryboardBackend(), first, realtime=True, buffer=3).start()
+    frames = stream.frames()
+    try:
+        for _ in range(5):
+            assert next(frames).plan_id == first.id
+        neon_world.party_location = "ramen-alley"
+        neon_world.characters["aya"].location = "ramen-alley"
+        second = plan_turn(neon_world, [], 2, first, frames=12)[-1]
+        stream.submit([second])
+        seen = [next(frames) for _ in range(30)]
+        ids = [f.plan_id for f in seen]
+        assert ids.index(second.id) <= 1, ids  # the very next frame, not after the 240-frame clip
+        after = ids[ids.index(second.id):]
+        assert first.id not in after, "never drifts back to the opening"
+        assert any(i.startswith(second.id + "-idle") for i in after), "keeps going with the same state when idle"
+    finally:
+        stream.stop()
+
+
+def test_stream_backpressure_bounds_memory(neon_world):
+    stream = WorldStream(StoryboardBackend(), _plan(neon_world, 500), realtime=False, buffer=3).start()
+    try:
+        time.sleep(0.5)  # nobody reads: the producer must wait, not pile frames up
+        assert stream._frames.qsize() <= 3
+        produced = len(stream.history)
+        assert produced <= 8
+    finally:
+        stream.stop()
+
+
+def test_scripted_play_writes_clips_and_session_video(neon_path, tmp_path):
+    script = tmp_path / "walk.txt"
+    script.write_text("\n".join(NEON_OPENING[:5] + ["/event A giant red robot stomps into the alley", "down",
+                                                     "look"]) + "\n")
+    result = run_cli("play", str(neon_path), "--script", str(script), "--json", "--seed", "1",
+                     "--save", str(tmp_path / "run"), env={"WORLDKEEPER_LLM": "none"})
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(l) for l in result.stdout.splitlines()]
+    turns, final = lines[:-1], lines[-1]
+    assert final["type"] == "state" and len(turns) == 8
+    total = 0
+    for turn in turns:
+        frames = read_frames(__import__("pathlib").Path(turn["clip"]))
+        assert frames and frames[0].shape == (360, 640, 3)
+        total += len(frames)
+    session = read_frames(__import__("pathlib").Path(final["session_video"]))
+    assert len(session) == total
+    # the picture changes when the state changes: the robot's arrival alters the alley
+    before = read_frames(__import__("pathlib").Path(turns[4]["clip"]))[-1].astype(int)
+    after = read_frames(__import__("pathlib").Path(turns[5]["clip"]))[-1].astype(int)
+    assert np.abs(after - before).mean() > 2
