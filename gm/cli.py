@@ -64,4 +64,4 @@ def main() -> None:  # pragma: no cover - the console script entry point
 
 
 # The play, saves, eval, serve and bot commands live in their own modules to keep start-up light.
-from gm import cli_play  # noqa: E402,F401  (registers commands on ``app``)
+from gm import cli_eval, cli_play  # noqa: E402,F401  (register commands on ``app``)

@@ -24,8 +24,57 @@ def make_planner(settings: Settings):
     return planner
 
 
-def build_components(settings: Settings, progress: bool = True) -> Components:
-    return Components(planner=make_planner(settings))
+def load_llm(settings: Settings, progress: bool = True):
+    """The configured language model, or None when ``llm = none``."""
+    from gm.agent.models import OpenAIModel, TransformersModel, embedded_model_dir
+
+    if settings.llm == "none":
+        return None
+    if settings.llm == "openai":
+        return OpenAIModel(settings.llm_base_url, settings.llm_model or "default",
+                           settings.llm_api_key.get_secret_value())
+    if settings.llm == "transformers":
+        if not settings.llm_model:
+            raise ValueError("WORLDKEEPER_LLM_MODEL must name a local model directory for llm=transformers")
+        return TransformersModel(settings.llm_model, "transformers")
+    return TransformersModel(embedded_model_dir(settings.cache_dir, _conversion_progress() if progress else None),
+                             "embedded")
+
+
+def _conversion_progress():
+    """A progress bar (on stderr) for the one-time conversion of the embedded model."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("[bold]Preparing the embedded model (once):[/bold] {task.description}"), BarColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("starting", total=4)
+
+    def step(message: str) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, advance=1, description=message)
+        if bar.tasks[0].completed >= 4:
+            bar.stop()
+
+    return step
+
+
+def build_components(settings: Settings, progress: bool = True, llm=None) -> Components:
+    """Grounding by embeddings (the model chooses among close candidates), checked flavor, entity extraction."""
+    from gm.agent.grounding import EmbeddingGrounder
+    from gm.agent.models import load_embedder
+    from gm.agent.voice import make_chooser, make_extractor, make_flavor
+
+    llm = llm if llm is not None else load_llm(settings, progress)
+    strong = llm is not None and llm.name != "embedded"
+    grounder = EmbeddingGrounder(load_embedder(settings.embedder), chooser=make_chooser(llm) if llm else None,
+                                 always_ask_model=strong)
+    flavor = None
+    if llm is not None and settings.llm_flavor:
+        flavor = make_flavor(llm, max_new_tokens=96, sentences=3) if strong else make_flavor(llm)
+    return Components(grounder=grounder, flavor=flavor, extractor=make_extractor(llm) if llm else None,
+                      planner=make_planner(settings))
 
 
 def open_recorder(settings: Settings, game: Game):

@@ -70,14 +70,12 @@ def names(world: World) -> dict[str, str]:
 
 
 def resolve_name(world: World, phrase: str) -> str | None:
+    """The id a phrase names exactly (an id, name, alias, or a word only one thing has), else None.
+
+    Exact on purpose: "ask the headman what happened" is not a plain command, and goes to the grounder.
+    """
     phrase = normalize(_ARTICLES.sub(" ", normalize(phrase)))
-    if not phrase:
-        return None
-    table = names(world)
-    if phrase in table:
-        return table[phrase]
-    hits = {key for label, key in table.items() if label and (label in phrase.split() or phrase in label)}
-    return hits.pop() if len(hits) == 1 else None
+    return names(world).get(phrase) if phrase else None
 
 
 def parse_command(world: World, text: str) -> Intent | None:
@@ -105,7 +103,8 @@ def _with_arguments(world: World, action: Action, rest: str) -> Intent | None:
         if target in here.exits:
             return Intent(action=action, target=target)
         key = resolve_name(world, rest)
-        return Intent(action=action, target=key) if key in world.campaign.locations else None
+        direction = next((d for d, loc in here.exits.items() if loc == key), None)
+        return Intent(action=action, target=direction) if direction else None
     if action is Action.give:
         m = re.match(r"(.+?)\s+to\s+(.+)", rest)
         if not m:

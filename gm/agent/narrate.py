@@ -18,11 +18,12 @@ from gm.campaign.schema import Campaign
 from gm.state.world import World
 
 
-def prompt_environment(campaign: Campaign) -> SandboxedEnvironment:
+def prompt_environment(campaign: Campaign | None = None) -> SandboxedEnvironment:
     """Templates from ``prompts/``, overridable per campaign. Sandboxed: campaign files are untrusted."""
     shipped = str(resources.files("prompts"))
+    overrides = dict(campaign.prompts) if campaign is not None else {}
     return SandboxedEnvironment(
-        loader=ChoiceLoader([DictLoader(dict(campaign.prompts)), FileSystemLoader(shipped)]),
+        loader=ChoiceLoader([DictLoader(overrides), FileSystemLoader(shipped)]),
         undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
     )
 

@@ -1,0 +1,96 @@
+"""The faithfulness check: model prose is kept only if it cannot contradict the turn.
+
+A sentence passes when it names nobody and nothing absent from the scene, states
+no number, invents no dialogue, and uses no outcome word (hit, miss, dies,
+joins, flees...) unless the turn's events contain that outcome.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gm import events as ev
+from gm.state.world import World
+
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "twenty", "thirty", "hundred", "thousand", "dozen", "half", "once", "twice"}
+
+# outcome words -> the event kinds (and a test on them) that license the word
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    r"\b(hits?|struck|strikes?|lands? (a|the) blow|wounds?|wounded|injur\w*|bleed\w*|damage\w*)\b": ("hit", "damage"),
+    r"\b(miss(es|ed)?|dodg\w*|evad\w*|fails?|failed|failure)\b": ("miss", "recruit_failed"),
+    r"\b(dies|died|dead|death|kill\w*|slain|slay\w*|defeat\w*|falls? (down|dead)|collaps\w*)\b": ("defeated",),
+    r"\b(joins?|joined|follows?|followed|recruit\w*|companion|ally)\b": ("recruited",),
+    r"\b(runs? (off|away)|flee\w*|fled|escap\w*|leaves?|left|vanish\w*|disappear\w*|gone)\b": ("moved", "routed",
+                                                                                                "entity_removed"),
+    r"\b(learn\w*|teach\w*|taught|master\w*)\b": ("skill_learned", "learned"),
+    r"\b(gives?|gave|hands?|handed|takes?|took|grabs?|steal\w*|stole|drops?|dropped)\b": ("gave", "took", "dropped"),
+    r"\b(wins?|won|victor\w*|triumph\w*|complete\w*|finish\w*)\b": ("victory", "quest_stage", "campaign_completed"),
+    r"\b(heal\w*|recover\w*|rest\w*)\b": ("healed",),
+}
+META = re.compile(r"\b(AI|assistant|prompt|instructions?|sentence|example|user|model)\b")
+
+
+def licensed(events: list[ev.Event]) -> set[str]:
+    """The outcome labels this turn's events make true."""
+    found: set[str] = set()
+    for e in events:
+        found.add(e.kind)
+        if isinstance(e, ev.Attack):
+            found.add("hit" if e.hit else "miss")
+        if isinstance(e, ev.CombatEnded) and e.reason == "victory":
+            found.add("victory")
+    return found
+
+
+def check_flavor(text: str, world: World, events: list[ev.Event], facts: list[str] = (),
+                 examples: tuple[str, ...] = ()) -> str | None:
+    """None if the sentence may be shown, else the reason it may not."""
+    sentence = text.strip()
+    if not sentence:
+        return "empty"
+    low = sentence.lower().rstrip(".")
+    if any(low in f.lower() or f.lower().rstrip(".") in low for f in [*facts, *examples] if f):
+        return "repeats a fact or an example"
+    if len(sentence.split()) > 40:
+        return "too long"
+    counts: dict[str, int] = {}
+    for w in re.findall(r"[a-z]{3,}", low):
+        counts[w] = counts.get(w, 0) + 1
+    if counts and max(counts.values()) > 2:
+        return "repeats itself"
+    if re.search(r"\d", sentence) or any(w in NUMBER_WORDS for w in re.findall(r"[a-z]+", sentence.lower())):
+        return "states a number"
+    if re.search(r"[\"“”]|'\s*[A-Z]", sentence):
+        return "invents dialogue"
+    if META.search(sentence):
+        return "talks about itself"
+    here = world.party_location
+    present = {c.name for c in world.present()} | {e.name for e in world.entities_at()} | \
+        {i.name for i in world.items_at()} | {i.name for c in world.present() for i in world.inventory(c.key)}
+    allowed = {w for name in present | {world.campaign.locations[here].name} for w in name.split()}
+    every_name = {w for c in world.characters.values() for w in c.name.split()} | \
+        {w for loc in world.campaign.locations.values() for w in loc.name.split()}
+    words = re.findall(r"[A-Za-z][\w'-]*", sentence)
+    for i, word in enumerate(words):
+        bare = word.rstrip("'s") if word.endswith("'s") else word
+        if bare in every_name and bare not in allowed:
+            return f"names {bare}, who is not here"
+        if i > 0 and word[0].isupper() and bare not in allowed and word not in ("I",):
+            return f"names {word}, unknown to the scene"
+    here_spec = world.campaign.locations[here]
+    anchors = {w for w in re.findall(r"[a-z]{3,}", f"{here_spec.visual} {here_spec.description}".lower())} | \
+        {w.lower() for w in allowed}
+    if not anchors & {w.lower().strip("'s") for w in words}:
+        return "not about this place"
+    happened = licensed(events)
+    for pattern, needs in OUTCOMES.items():
+        if re.search(pattern, sentence, re.I) and not happened & set(needs):
+            return f"claims an outcome that did not happen ({re.search(pattern, sentence, re.I).group(0)})"
+    return None
+
+
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return (match.group(1) if match else text).strip()

