@@ -37,6 +37,9 @@ def play(
     world_model: Annotated[Optional[str], typer.Option(help="Weights directory or model id for --world.")] = None,
     video: Annotated[bool, typer.Option(help="Render per-turn clips and a session video.")] = True,
     llm: Annotated[Optional[str], typer.Option(help="embedded, openai, transformers or none.")] = None,
+    host: Annotated[Optional[str], typer.Option(help="With --view: address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="With --view: port (default 8765).")] = None,
+    token: Annotated[Optional[str], typer.Option(help="With --view: a token the viewer requires.")] = None,
 ) -> None:
     """Play a campaign: interactively, or from a script with --script."""
     overrides = {k: v for k, v in {"world": world, "world_model": world_model, "llm": llm}.items() if v}
@@ -53,6 +56,8 @@ def play(
         if resume:
             saves_dir, name = _save_location(settings, resume, resume)
             game = Game.open(name, saves_dir, settings.database_url, components=components)
+            if game.pending() is not None and game.pending()["type"] == "resume":
+                game.resume()  # finish a turn the last run was cut off in
         else:
             path = resolve_campaign(campaign or "")
             default = f"{Path(path).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -70,12 +75,40 @@ def play(
         if script is not None:
             _play_script(game, script, json_out, recorder)
         else:
-            from gm.tui import play_interactive
-            play_interactive(game, settings, recorder, view=view)
+            _play_terminal(game, settings, recorder, view, host, port, token)
     finally:
         if recorder is not None:
             recorder.close()
         game.close()
+
+
+def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: str | None, port: int | None,
+                   token: str | None) -> None:
+    from gm.runtime import open_broadcast
+    from gm.session import PlaySession
+    from gm.tui import play_interactive
+
+    host, port = host or settings.web_host, port or settings.web_port
+    token = token or settings.web_token.get_secret_value() or None
+    url = None
+    broadcast = open_broadcast(settings, game) if view else None
+    session = PlaySession(game, recorder, broadcast)
+    if view:
+        from gm.web import serve_in_background, viewer_url
+        try:
+            serve_in_background(session, host, port, token)
+        except ValueError as exc:
+            raise fail(str(exc))
+        url = viewer_url(host, port, token)
+    try:
+        play_interactive(session, settings, url)
+    finally:
+        if broadcast is not None:
+            broadcast.stop()
+        if recorder is not None:
+            video = recorder.finish()
+            if video:
+                out.print(f"Session video: {video}", markup=False)
 
 
 def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
@@ -83,17 +116,19 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
         lines = script.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {script}: {exc}")
+    from gm.session import PlaySession
+
+    session = PlaySession(game, recorder)
     emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if game.pending() is not None:
-            game.resume()
-        result = game.act(line)
+        session.last_clip = None
+        result = session.act(line)
         trace = result.trace()
         if recorder is not None:
-            trace["clip"] = recorder.record_turn(result)
+            trace["clip"] = session.last_clip
         if emit:
             emit(trace)
         else:
@@ -129,3 +164,36 @@ def saves() -> None:
                           f"(updated {g.updated_at:%Y-%m-%d %H:%M})", markup=False)
     if not found:
         out.print("No saved games yet. Start one with: worldkeeper play", markup=False)
+
+
+@app.command()
+def serve(
+    save: Annotated[str, typer.Argument(help="The saved game to show and play.")],
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 8765).")] = None,
+    token: Annotated[Optional[str], typer.Option(help="A token the viewer requires (needed off this machine).")] = None,
+    llm: Annotated[Optional[str], typer.Option(help="embedded, openai, transformers or none.")] = None,
+) -> None:
+    """Serve the live web viewer for a saved game."""
+    import uvicorn
+
+    from gm.runtime import build_components, open_broadcast, open_recorder
+    from gm.session import PlaySession
+    from gm.web import check_binding, create_app, viewer_url
+
+    settings = Settings(**({"llm": llm} if llm else {}))
+    host, port = host or settings.web_host, port or settings.web_port
+    token = token or settings.web_token.get_secret_value() or None
+    try:
+        check_binding(host, token)
+        saves_dir, name = _save_location(settings, save, save)
+        game = Game.open(name, saves_dir, settings.database_url, components=build_components(settings))
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc))
+    session = PlaySession(game, open_recorder(settings, game), open_broadcast(settings, game))
+    err.print(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}", markup=False)
+    try:
+        uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+    finally:
+        session.close()
+        game.close()

@@ -102,3 +102,19 @@ class TurnRecorder:
 
     def close(self) -> None:
         self.recorder.close()
+
+
+def open_broadcast(settings: Settings, game: Game):
+    """The live world stream of a game, encoded for the web viewer, starting from what was last shown."""
+    from worldgen.backends import load_backend
+    from worldgen.live import LiveBroadcast
+    from worldgen.plan import SegmentPlan
+    from worldgen.stream import WorldStream
+
+    last = game.store.last_plan(game.name)
+    if last is None:
+        world = game.world()
+        last = make_planner(settings)(world, [], world.turn, None)[-1]
+    opening = SegmentPlan.model_validate(last)
+    stream = WorldStream(load_backend(settings.world, settings.world_model), opening, realtime=True)
+    return LiveBroadcast(stream, opening.width, opening.height, opening.fps).start()

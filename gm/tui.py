@@ -1,33 +1,105 @@
-"""The terminal game (Rich): a thin adapter over :class:`gm.game.Game`."""
+"""The terminal game (Typer + Rich): a thin adapter over :class:`gm.session.PlaySession`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.columns import Columns
 from rich.console import Console
+from rich.panel import Panel
 from rich.prompt import Prompt
+from rich.table import Table
 
 from gm.campaign.loader import load_campaign, shipped_campaigns
-from gm.game import Game
+from gm.session import PlaySession
 from gm.settings import Settings
 
 console = Console(highlight=False)
 
+TUI_HELP = """[bold]Play[/bold] by saying what you do: [italic]ask the vendor about the bell[/italic], [italic]go north[/italic],
+[italic]give the rice ball to the dog[/italic], [italic]use the chant on the leviathan[/italic].
+[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit"""
+
 
 def choose_campaign() -> str | None:
     shipped = sorted(shipped_campaigns().items())
+    table = Table(title="Campaigns", show_header=False, box=None)
     for i, (name, path) in enumerate(shipped, 1):
         c = load_campaign(path)
-        console.print(f"[bold]{i}[/bold]. {c.title} — {' '.join(c.summary.split())}")
-    answer = Prompt.ask("Which campaign", choices=[str(i) for i in range(1, len(shipped) + 1)], default="1")
+        table.add_row(f"[bold]{i}[/bold]", f"[bold]{c.title}[/bold]", " ".join(c.summary.split()))
+    console.print(table)
+    try:
+        answer = Prompt.ask("Play which", choices=[str(i) for i in range(1, len(shipped) + 1)], default="1")
+    except (EOFError, KeyboardInterrupt):
+        return None
     return shipped[int(answer) - 1][0]
 
 
-def play_interactive(game: Game, settings: Settings, recorder, view: bool = False) -> None:
+def status_panel(session: PlaySession) -> Panel:
+    state = session.state()
+    party = Table(show_header=False, box=None, padding=(0, 1))
+    for c in state["party"]:
+        party.add_row(f"[bold]{c['name']}[/bold]", f"{c['hp']}/{c['max_hp']} hp",
+                      ", ".join(c["inventory"]) or "—")
+    quests = "\n".join(f"{q['title']}: {q['goal']}" for q in state["quests"]) or "—"
+    exits = "  ".join(f"{e['direction']} → {e['to']}" for e in state["exits"]) or "none"
+    here = ", ".join(e["name"] for e in state["scene"] if not e["in_party"]) or "nobody else"
+    body = Columns([Panel(party, title="Party"), Panel(quests, title="Quest"),
+                    Panel(f"{here}\n[dim]Exits:[/dim] {exits}", title=state["location"]["name"])])
+    return Panel(body, title=f"{state['title']} · turn {state['turn']}" + (" · [red]combat[/red]" if state["in_combat"]
+                                                                           else ""), border_style="dim")
+
+
+def _history(settings: Settings) -> None:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return
+    path = settings.data_dir / "history"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    import atexit
+    atexit.register(lambda: readline.write_history_file(path))
+
+
+def play_interactive(session: PlaySession, settings: Settings, view_url: str | None = None) -> None:
+    _history(settings)
+    world = session.game.world()
+    console.print(Panel(" ".join(world.campaign.summary.split()), title=world.campaign.title, border_style="yellow"))
+    if view_url:
+        console.print(f"Live viewer: [link={view_url}]{view_url}[/link]")
+    console.print(TUI_HELP)
+    console.print(status_panel(session))
     while True:
         try:
-            line = Prompt.ask("[bold]>[/bold]")
+            line = console.input("[bold yellow]> [/bold yellow]").strip()
         except (EOFError, KeyboardInterrupt):
             break
-        if line.strip() in ("/quit", "/exit"):
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
             break
-        result = game.act(line, on_text=lambda chunk: console.print(chunk, end="", markup=False))
+        if line == "/save":
+            console.print(f"Saved. Every turn is stored as it happens; continue with "
+                          f"[bold]worldkeeper play --resume {session.game.name}[/bold].")
+            continue
+        if line == "/help":
+            console.print(TUI_HELP)
+            continue
+        with console.status("[dim]the game master considers…[/dim]", spinner="dots"):
+            first: list[str] = []
+
+            def show(chunk: str) -> None:
+                first.append(chunk)
+                console.print(chunk, end="", markup=False)
+
+            result = session.act(line, on_text=show)
         console.print()
+        if session.last_clip:
+            console.print(f"[dim]clip: {session.last_clip}[/dim]")
+        if result.kind != "info":
+            console.print(status_panel(session))
+    console.print(f"Game saved as [bold]{session.game.name}[/bold] in {Path(session.game.folder)}.")

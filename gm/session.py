@@ -1,0 +1,63 @@
+"""A play session: one game with its video outputs, shared by the terminal and the web viewer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from gm.game import Game, TextSink, TurnResult
+from gm.runtime import TurnRecorder
+from gm.state.scene import SceneGraph
+
+
+class PlaySession:
+    """Plays turns on a game and sends each turn's plans to the recorder and the live stream."""
+
+    def __init__(self, game: Game, recorder: TurnRecorder | None = None, broadcast=None):
+        self.game, self.recorder, self.broadcast = game, recorder, broadcast
+        self.listeners: list[Callable[[TurnResult], None]] = []
+        self._lock = threading.Lock()
+        self.last_clip: str | None = None
+
+    def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
+        with self._lock:
+            pending = self.game.pending()
+            if pending is not None and pending["type"] == "resume":
+                self.game.resume()  # a turn cut off by a crash: finish it before the next
+            result = self.game.act(text, actor=actor, on_text=on_text)
+            if self.broadcast is not None and result.plans:
+                from worldgen.plan import SegmentPlan
+                self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
+            if self.recorder is not None and result.plans:
+                self.last_clip = self.recorder.record_turn(result)
+        for listener in list(self.listeners):
+            listener(result)
+        return result
+
+    def state(self) -> dict:
+        """What the viewer shows: scene, party, quests, exits and the narration log."""
+        world = self.game.world()
+        scene = SceneGraph.of(world)
+        log = [{"turn": t.number, "input": t.input, "narration": t.narration, "ok": t.ok}
+               for t in self.game.store.turns(self.game.name, since=max(0, world.turn - 40))]
+        quests = []
+        for key, q in world.quests.items():
+            spec = world.campaign.quests[key]
+            goal = "complete" if q.status == "completed" else spec.stages[q.stage].goal
+            quests.append({"id": key, "title": spec.title, "status": q.status, "goal": goal})
+        return {
+            "title": world.campaign.title, "turn": world.turn, "status": world.status,
+            "location": {"id": scene.location, "name": scene.location_name, "description": scene.description},
+            "exits": [{"direction": e.direction, "to": e.name} for e in scene.exits],
+            "scene": [{"id": e.id, "name": e.name, "kind": e.kind, "pose": e.pose, "hp": e.hp, "max_hp": e.max_hp,
+                       "in_party": e.in_party, "hostile": e.hostile} for e in scene.entities],
+            "party": [{"id": c.key, "name": c.name, "hp": c.hp, "max_hp": c.max_hp, "pose": c.pose,
+                       "inventory": [i.name for i in world.inventory(c.key)]} for c in world.party()],
+            "quests": quests, "log": log, "in_combat": world.combat is not None,
+        }
+
+    def close(self) -> None:
+        if self.broadcast is not None:
+            self.broadcast.stop()
+        if self.recorder is not None:
+            self.recorder.close()

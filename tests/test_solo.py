@@ -1,0 +1,170 @@
+"""Solo play as a person uses it: the terminal game in tmux, the web viewer in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli, worldkeeper_cmd
+from gm.game import Game
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _need(tool: str | None, name: str) -> None:
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} must be installed in CI (see .ci/run)")
+        pytest.skip(f"{name} is not installed")
+
+
+def _env(data: Path) -> dict:
+    return {**os.environ, "WORLDKEEPER_DATA_DIR": str(data), "WORLDKEEPER_LLM": "none", "PYTHONPATH": str(ROOT)}
+
+
+class Tmux:
+    def __init__(self, name: str, command: list[str], env: dict):
+        self.name = name
+        exports = " ".join(f"{k}={v!r}" for k, v in env.items() if k.startswith(("WORLDKEEPER_", "PYTHONPATH")))
+        shell = f"cd {ROOT} && env {exports} {' '.join(command)}; sleep 30"
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "170", "-y", "60", shell], check=True)
+
+    def screen(self) -> str:
+        """The screen and its scrollback, with wrapped lines joined (-J) so long paths stay whole."""
+        return subprocess.run(["tmux", "capture-pane", "-t", self.name, "-p", "-J", "-S", "-300"],
+                              capture_output=True, text=True).stdout
+
+    def wait_for(self, text: str, timeout: float = 180) -> str:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.5)
+        raise AssertionError(f"{text!r} never appeared on the screen:\n{self.screen()}")
+
+    def type(self, line: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, line, "Enter"], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_terminal_game_in_tmux(tmp_path):
+    _need(shutil.which("tmux"), "tmux")
+    data = tmp_path / "data"
+    term = Tmux(f"wk{os.getpid()}", [*worldkeeper_cmd(), "play", "lantern-of-mirefen", "--save", "solo"], _env(data))
+    try:
+        screen = term.wait_for("turn 0")
+        assert "The Lantern of Mirefen" in screen and "Exits: north → Old Maud's Hut" in screen
+        term.type("talk to tomas")
+        screen = term.wait_for("turn 1")
+        assert "Tomas:" in screen and "Quest updated" in screen
+        term.type("go north")
+        term.wait_for("Wren heads north to Old Maud's Hut.")
+        term.type("take the smoked fish")
+        screen = term.wait_for("Hunting Knife, Smoked Fish")
+        assert "clip: " in screen and "turn-0003.mp4" in screen
+        term.type("/status")
+        term.wait_for("14/14 hp, standing; carrying Hunting Knife, Smoked Fish")
+        term.type("/quit")
+        screen = term.wait_for("Session video:")
+    finally:
+        term.close()
+    saves = data / "saves" / "solo"
+    assert (saves / "session.mp4").exists() and len(list((saves / "clips").glob("*.mp4"))) == 4
+    listed = run_cli("saves", env=_env(data))
+    assert "solo: The Lantern of Mirefen, turn 4" in listed.stdout
+
+    term = Tmux(f"wk{os.getpid()}b", [*worldkeeper_cmd(), "play", "--resume", "solo"], _env(data))
+    try:
+        term.wait_for("turn 4")
+        term.type("go south")
+        term.wait_for("Wren heads south to Mirefen Green.")
+        term.wait_for("turn 5")
+        term.type("/quit")
+        term.wait_for("Session video:")
+    finally:
+        term.close()
+    assert len(list((saves / "clips").glob("*.mp4"))) == 5, "the resumed game's video continues"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def viewer(tmp_path, neon_path):
+    data = tmp_path / "data"
+    Game.create(neon_path, data / "saves", name="web", seed=1).close()
+    port = _free_port()
+    proc = subprocess.Popen([*worldkeeper_cmd(), "serve", "web", "--port", str(port)], env=_env(data),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stdout.read())
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}/", data
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_web_viewer_in_chromium(viewer):
+    _need(CHROMIUM, "chromium")
+    from playwright.sync_api import sync_playwright
+
+    url, data = viewer
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox",
+                                                                    "--autoplay-policy=no-user-gesture-required"])
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector("#scene li")
+        assert "Aya" in page.inner_text("#scene") and "Kenji" not in page.inner_text("#scene")
+        page.wait_for_function("document.getElementById('world').currentTime > 0.5", timeout=60000)
+        start = page.evaluate("document.getElementById('world').currentTime")
+        time.sleep(2)
+        assert page.evaluate("document.getElementById('world').currentTime") > start, "the live video plays"
+        page.fill("#text", "head north into the ramen alley")
+        page.press("#text", "Enter")
+        page.wait_for_function("document.getElementById('log').innerText.includes('Aya heads north')", timeout=60000)
+        page.wait_for_function("document.getElementById('scene').innerText.includes('Kenji')", timeout=30000)
+        assert "Omoide Ramen Alley" in page.inner_text("header")
+        browser.close()
+    game = Game.open("web", data / "saves")
+    assert game.world().party_location == "ramen-alley", "the page's action changed the state in SQL"
+    game.close()
+
+
+def test_viewer_needs_a_token_off_this_machine(tmp_path, neon_path):
+    from fastapi.testclient import TestClient
+
+    from gm.session import PlaySession
+    from gm.web import check_binding, create_app
+
+    with pytest.raises(ValueError):
+        check_binding("0.0.0.0", None)
+    check_binding("0.0.0.0", "secret")
+    refused = run_cli("serve", "anything", "--host", "0.0.0.0", env=_env(tmp_path))
+    assert refused.returncode == 1 and "token" in refused.stderr and "Traceback" not in refused.stderr
+    game = Game.create(neon_path, tmp_path / "saves", name="tok")
+    client = TestClient(create_app(PlaySession(game), token="secret"))
+    assert client.get("/api/state").status_code == 401
+    assert client.get("/api/state?t=wrong").status_code == 401
+    assert client.get("/api/state?t=secret").json()["location"]["id"] == "shibuya-crossing"
+    assert client.post("/api/act?t=secret", json={"text": "north"}).json()["ok"] is True
+    assert client.post("/api/act?t=secret", json={"text": ""}).status_code == 422
+    game.close()
