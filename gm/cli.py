@@ -59,6 +59,18 @@ def campaign_list() -> None:
         out.print(f"{name}: {c.title} — {' '.join(c.summary.split())}", markup=False)
 
 
+@app.command("bot")
+def bot_command() -> None:
+    """Run the Discord bot (token from WORLDKEEPER_DISCORD_TOKEN)."""
+    from bot.run import run_bot
+    from gm.settings import Settings
+
+    try:
+        run_bot(Settings())
+    except ValueError as exc:
+        raise fail(str(exc))
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     app()
 

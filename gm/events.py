@@ -150,6 +150,17 @@ class EntityRemoved(_Event):
     id: str
 
 
+class CharacterJoined(_Event):
+    """A new player character joins the party during play (a player joining a campaign)."""
+
+    kind: Literal["character_joined"] = "character_joined"
+    id: str
+    name: str
+    appearance: str
+    stats: dict[str, int]
+    hp: int
+
+
 class CampaignCompleted(_Event):
     kind: Literal["campaign_completed"] = "campaign_completed"
 
@@ -157,7 +168,7 @@ class CampaignCompleted(_Event):
 Event = Annotated[
     Union[Moved, Learned, Took, Dropped, Gave, Recruited, RecruitFailed, SkillLearned, Said, Attack,
           Damage, Healed, Defeated, Pose, CombatStarted, CombatEnded, TurnPassed, Routed, QuestStage,
-          EntityAdded, EntityRemoved, CampaignCompleted],
+          EntityAdded, EntityRemoved, CharacterJoined, CampaignCompleted],
     Field(discriminator="kind"),
 ]
 EVENTS = TypeAdapter(list[Event])

@@ -8,7 +8,7 @@ from pathlib import Path
 from worldgen.backends.base import Frame, WorldBackend
 from worldgen.plan import SegmentPlan
 from worldgen.stream import HISTORY
-from worldgen.video import concat_mp4, write_clip_within
+from worldgen.video import concat_mp4, write_clip_within, write_webp_within
 
 
 class SessionRecorder:
@@ -27,11 +27,21 @@ class SessionRecorder:
         return frames
 
     def record_turn(self, turn: int, plans: list[SegmentPlan]) -> str | None:
-        """Render a turn's plans to ``clips/turn-NNNN.mp4`` (within the size limit); None if nothing to show."""
+        """Render a turn's plans to ``clips/turn-NNNN.mp4`` within the size limit, falling back to an
+        animated WebP (``previews/``) when no MP4 fits; None if nothing fits or there is nothing to show."""
         frames = self.render(plans)
         if not frames:
             return None
-        return str(write_clip_within(frames, self.clips / f"turn-{turn:04d}.mp4", self.fps, self.limit))
+        try:
+            return str(write_clip_within(frames, self.clips / f"turn-{turn:04d}.mp4", self.fps, self.limit))
+        except ValueError:
+            (self.clips / f"turn-{turn:04d}.mp4").unlink(missing_ok=True)
+        previews = self.clips.parent / "previews"
+        previews.mkdir(parents=True, exist_ok=True)
+        try:
+            return str(write_webp_within(frames, previews / f"turn-{turn:04d}.webp", self.fps, self.limit))
+        except ValueError:
+            return None
 
     def finish(self) -> str | None:
         """``session.mp4``: every clip of the save so far, in turn order (also across resumed runs)."""

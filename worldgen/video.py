@@ -79,6 +79,19 @@ def write_clip_within(frames: list[Frame], path: Path, fps: int, limit_bytes: in
     raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
 
 
+def write_webp_within(frames: list[Frame], path: Path, fps: int, limit_bytes: int) -> Path:
+    """An animated WebP no larger than ``limit_bytes``: the fallback when no MP4 fits."""
+    from PIL import Image
+
+    for scale, step, quality in ((2, 2, 50), (4, 2, 40), (4, 4, 30), (8, 4, 20)):
+        images = [Image.fromarray(np.ascontiguousarray(f[::scale, ::scale])) for f in frames[::step]]
+        images[0].save(path, format="WEBP", save_all=True, append_images=images[1:], quality=quality,
+                       duration=int(1000 * step / fps), loop=0)
+        if path.stat().st_size <= limit_bytes:
+            return path
+    raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
+
+
 def read_frames(path: Path) -> list[np.ndarray]:
     """Decode every frame of a video as RGB arrays."""
     with av.open(str(path)) as container:

@@ -47,7 +47,8 @@ def names(world: World) -> dict[str, str]:
         for label in labels:
             table.setdefault(normalize(label), key)
 
-    for key, ch in camp.characters.items():
+    for key in world.characters:
+        ch = world.spec(key)
         add(key, key, key.replace("-", " "), ch.name, *ch.aliases)
     for key, item in camp.items.items():
         add(key, key, key.replace("-", " "), item.name, *item.aliases)

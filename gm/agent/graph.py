@@ -10,6 +10,7 @@ transaction: a turn killed anywhere before it leaves the game as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -116,14 +117,36 @@ def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         key, name, appearance = entity_from_event(world, state["argument"] or "", ctx.extractor)
         added = ev.EntityAdded(id=key, name=name, appearance=appearance, location=world.party_location)
         return {"events": ev.dump_events([added]), "action_events": 1}
+    if kind == "join":
+        joined = new_character(world, state["argument"] or "")
+        if joined is None:
+            return {"ok": False, "reason": "That name is already taken in this game."}
+        return {"events": ev.dump_events([joined]), "action_events": 1}
     intent = _intent(state)
     assert intent is not None
-    if ctx.player_rolls and intent.action in ROLLED_ACTIONS:
+    outcome = resolve(world, intent, dice)  # deterministic: re-running after a resume gives the same outcome
+    if ctx.player_rolls and outcome.ok and intent.action in ROLLED_ACTIONS:
         interrupt({"type": "roll", "turn": state["number"], "actor": state.get("actor"),
                    "action": intent.action.value, "target": intent.target})
-    outcome = resolve(world, intent, dice)
     return {"ok": outcome.ok, "reason": outcome.reason, "events": ev.dump_events(outcome.events),
             "action_events": len(outcome.events), "rolls": [r.as_dict() for r in outcome.rolls]}
+
+
+DEFAULT_LOOK = "traveller in a hooded grey cloak, sturdy boots, a satchel over one shoulder"
+
+
+def new_character(world: World, argument: str) -> ev.CharacterJoined | None:
+    """A new pc for a player who joins: ``/join Riku | tall man in a red scarf``. Stats follow the first pc's."""
+    name, _, appearance = (part.strip() for part in argument.partition("|"))
+    name = " ".join(name.split())[:40] or "Traveller"
+    key = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "traveller"
+    taken = {c.name.lower() for c in world.characters.values()}
+    if key in world.characters or key in world.items or name.lower() in taken:
+        return None
+    template = next((c for c in world.characters.values() if c.kind.value == "pc"), None)
+    stats = dict(template.stats) if template else {s: 1 for s in world.campaign.rules.stats}
+    return ev.CharacterJoined(id=key, name=name, appearance=appearance[:300] or DEFAULT_LOOK, stats=stats,
+                              hp=template.max_hp if template else 10)
 
 
 def apply_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:

@@ -69,8 +69,8 @@ def _descriptor(appearance: str) -> str:
 def _name_words(world: World, key: str) -> set[str]:
     camp = world.campaign
     words = _words(key)
-    if key in camp.characters:
-        spec = camp.characters[key]
+    if key in world.characters:
+        spec = world.spec(key)
         words |= _words(spec.name) | _words(" ".join(spec.aliases)) | _words(_descriptor(spec.appearance))
     elif key in camp.items:
         spec = camp.items[key]
@@ -83,7 +83,7 @@ def _name_words(world: World, key: str) -> set[str]:
         words |= _words(spec.name) | _words(" ".join(spec.aliases))
     elif key in world.entities:
         words |= _words(world.entities[key].name)
-    for word in words | (_words(camp.characters[key].appearance) if key in camp.characters else set()):
+    for word in words | (_words(world.characters[key].appearance) if key in world.characters else set()):
         words |= set(_HYPERNYMS.get(word, "").split())
     return words
 
@@ -138,7 +138,7 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
                         f"use {skill.name} on {ch.name}",
                         [f"cast {skill.name} at {ch.name}", f"unleash the {skill.name}", f"hit {ch.name} with {skill.name}",
                          f"use my {skill.name}"], ch.key, skill_key)
-        for skill_key in camp.characters[ch.key].teaches if ch.alive else []:
+        for skill_key in world.spec(ch.key).teaches if ch.alive else []:
             if me is not None and not world.knows_skill(me.key, skill_key):
                 skill = camp.skills[skill_key]
                 add(Intent(action=Action.learn, skill=skill_key, target=ch.key),

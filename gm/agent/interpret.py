@@ -17,7 +17,7 @@ from gm.rules.dice import DiceError, check_expression
 from gm.state.world import World
 
 MAX_INPUT = 500
-Kind = Literal["action", "roll", "event", "info", "clarify"]
+Kind = Literal["action", "roll", "event", "join", "info", "clarify"]
 INFO_COMMANDS = {"status", "quests", "help", "party", "saves"}
 
 
@@ -70,6 +70,10 @@ def _slash(world: World, text: str) -> Interpretation:
         except DiceError as exc:
             return Interpretation("clarify", clarification=str(exc))
         return Interpretation("roll", argument=argument or "1d20")
+    if command == "join":
+        if not argument:
+            return Interpretation("clarify", clarification="Usage: /join <name> [| <appearance>]")
+        return Interpretation("join", argument=argument)
     if command == "event":
         if not argument:
             return Interpretation("clarify", clarification="Usage: /event <what happens>, e.g. /event A giant "

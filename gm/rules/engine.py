@@ -180,7 +180,7 @@ def _talk(r: Resolution, actor: CharacterState, intent: Intent) -> None:
         raise Refusal(f"{npc.name} cannot answer any more.")
     if npc.disposition == "hostile":
         raise Refusal(f"{npc.name} is in no mood to talk.")
-    spec = world.campaign.characters[npc.key]
+    spec = world.spec(npc.key)
     r.emit(ev.Pose(character=actor.key, pose="talking"))
     news = [fact for fact in spec.knows if fact.id not in world.facts]
     for fact in news:
@@ -234,11 +234,11 @@ def _give(r: Resolution, actor: CharacterState, intent: Intent) -> None:
 
 
 def _teacher_and_skill(world: World, actor: CharacterState, intent: Intent) -> tuple[CharacterState, str]:
-    present = [c for c in world.present() if c.alive and world.campaign.characters[c.key].teaches]
+    present = [c for c in world.present() if c.alive and world.spec(c.key).teaches]
     skill = intent.skill or (intent.target if intent.target in world.campaign.skills else None)
     teacher_key = intent.target if intent.target in world.characters else None
     for teacher in present:
-        teaches = world.campaign.characters[teacher.key].teaches
+        teaches = world.spec(teacher.key).teaches
         if teacher_key not in (None, teacher.key):
             continue
         wanted = [s for s in teaches if (skill is None or s == skill) and not world.knows_skill(actor.key, s)]
@@ -267,7 +267,7 @@ def _recruit(r: Resolution, actor: CharacterState, intent: Intent) -> None:
         raise Refusal(f"{who.name} is already with you.")
     if who.kind is not CharacterKind.companion or not who.alive or who.disposition == "hostile":
         raise Refusal(f"{who.name} will not join you.")
-    condition = world.campaign.characters[who.key].recruit
+    condition = world.spec(who.key).recruit
     if condition is None or holds(world, condition, r.dice, actor.key):
         r.emit(ev.Recruited(character=who.key))
         r.emit(ev.Pose(character=who.key, pose="following"))

@@ -36,6 +36,7 @@ class GameRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     combat: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 

@@ -107,6 +107,14 @@ class Store:
         with self._sessions() as session:
             return _game(session, name).owner
 
+    def paused(self, name: str) -> bool:
+        with self._sessions() as session:
+            return _game(session, name).paused
+
+    def set_paused(self, name: str, paused: bool) -> None:
+        with self._sessions.begin() as session:
+            _game(session, name).paused = paused
+
     def load(self, name: str) -> World:
         """The stored world. Cached per (game, turn): callers get a copy they may change."""
         with self._sessions() as session:

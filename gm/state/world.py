@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 
 from gm import events as ev
-from gm.campaign.schema import Campaign, CharacterKind
+from gm.campaign.schema import Campaign, Character, CharacterKind
 
 DEFAULT_HP = {CharacterKind.pc: 10, CharacterKind.companion: 6, CharacterKind.npc: 8, CharacterKind.monster: 10}
 
@@ -159,6 +159,14 @@ class World:
         location = location or self.party_location
         return [e for e in self.entities.values() if e.location == location]
 
+    def spec(self, key: str) -> Character:
+        """The campaign's definition of a character; one who joined in play gets a plain pc definition."""
+        found = self.campaign.characters.get(key)
+        if found is not None:
+            return found
+        ch = self.characters[key]
+        return Character(kind=ch.kind, name=ch.name, appearance=ch.appearance, stats=ch.stats, hp=ch.max_hp)
+
     def knows_skill(self, character: str, skill: str) -> bool:
         return (character, skill) in self.skills
 
@@ -260,6 +268,14 @@ class World:
 
     def _on_entity_removed(self, e: ev.EntityRemoved) -> None:
         self.entities.pop(e.id, None)
+
+    def _on_character_joined(self, e: ev.CharacterJoined) -> None:
+        self.characters[e.id] = CharacterState(
+            key=e.id, kind=CharacterKind.pc, name=e.name, appearance=e.appearance, location=self.party_location,
+            hp=e.hp, max_hp=e.hp, stats=dict(e.stats), defense=10 + e.stats.get("grace", 0), in_party=True,
+            disposition="friendly")
+        if self.combat is not None:
+            self.combat.order.append(e.id)
 
     def _on_campaign_completed(self, e: ev.CampaignCompleted) -> None:
         self.status = "completed"

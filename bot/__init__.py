@@ -1,0 +1,1 @@
+"""Worldkeeper's Discord bot: campaigns in channels, over the same game API as the CLI."""
