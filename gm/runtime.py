@@ -77,11 +77,20 @@ def build_components(settings: Settings, progress: bool = True, llm=None) -> Com
                       planner=make_planner(settings))
 
 
-def open_recorder(settings: Settings, game: Game):
+def world_backend(settings: Settings):
+    """The configured world model: the storyboard, or a diffusers backend with its options."""
     from worldgen.backends import load_backend
+
+    if settings.world == "storyboard":
+        return load_backend("storyboard")
+    return load_backend(settings.world, settings.world_model, steps=settings.world_steps,
+                        guidance=settings.world_guidance, offload=settings.world_offload, device=settings.world_device)
+
+
+def open_recorder(settings: Settings, game: Game):
     from worldgen.recorder import SessionRecorder
 
-    backend = load_backend(settings.world, settings.world_model)
+    backend = world_backend(settings)
     return TurnRecorder(SessionRecorder(backend, game.folder, settings.fps, int(settings.clip_limit_mb * 2**20)))
 
 
@@ -106,7 +115,6 @@ class TurnRecorder:
 
 def open_broadcast(settings: Settings, game: Game):
     """The live world stream of a game, encoded for the web viewer, starting from what was last shown."""
-    from worldgen.backends import load_backend
     from worldgen.live import LiveBroadcast
     from worldgen.plan import SegmentPlan
     from worldgen.stream import WorldStream
@@ -116,5 +124,5 @@ def open_broadcast(settings: Settings, game: Game):
         world = game.world()
         last = make_planner(settings)(world, [], world.turn, None)[-1]
     opening = SegmentPlan.model_validate(last)
-    stream = WorldStream(load_backend(settings.world, settings.world_model), opening, realtime=True)
+    stream = WorldStream(world_backend(settings), opening, realtime=True)
     return LiveBroadcast(stream, opening.width, opening.height, opening.fps).start()

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
 
     world: str = Field(default="storyboard", description="World-model backend: storyboard, wan-vace, ltx, skyreels-df.")
     world_model: str | None = Field(default=None, description="Weights directory or Hugging Face id for diffusers.")
+    world_steps: int = Field(default=30, description="Denoising steps per chunk (diffusers backends).")
+    world_guidance: float = Field(default=5.0, description="Classifier-free guidance scale (diffusers backends).")
+    world_offload: bool = Field(default=False, description="Model CPU offload for GPUs with less memory.")
+    world_device: str | None = Field(default=None, description="cuda, cpu...; default: cuda when available.")
     width: int = 640
     height: int = 360
     fps: int = 24

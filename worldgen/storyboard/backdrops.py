@@ -39,9 +39,18 @@ def _accent(text: str, default: RGB) -> RGB:
     return default
 
 
+PAINT_WIDTH = 640  # backdrops are painted at this width, then scaled: the layout needs room
+
+
 @lru_cache(maxsize=64)
 def backdrop(visual: str, style: str, seed: int, width: int, height: int) -> np.ndarray:
     """The location as an (H, W, 3) uint8 image. ``style`` only sets the light (night, dusk, day)."""
+    if width != PAINT_WIDTH:
+        paint_height = max(200, round(PAINT_WIDTH * height / width))
+        big = Image.fromarray(backdrop(visual, style, seed, PAINT_WIDTH, paint_height))
+        arr = np.asarray(big.resize((width, height), Image.BILINEAR), dtype=np.uint8).copy()
+        arr.setflags(write=False)
+        return arr
     rng = random.Random(seed)
     text = visual.lower()
     light = f"{text} {style.lower()}"
