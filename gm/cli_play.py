@@ -55,7 +55,8 @@ def play(
         components = build_components(settings, progress=not json_out)
         if resume:
             saves_dir, name = _save_location(settings, resume, resume)
-            game = Game.open(name, saves_dir, settings.database_url, components=components)
+            game = Game.open(name, saves_dir, settings.database_url, components=components,
+                             player_choices=script is None)
             if game.pending() is not None and game.pending()["type"] == "resume":
                 game.resume()  # finish a turn the last run was cut off in
         else:
@@ -63,7 +64,7 @@ def play(
             default = f"{Path(path).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
             saves_dir, name = _save_location(settings, save, default)
             game = Game.create(path, saves_dir, name=name, seed=seed, database_url=settings.database_url,
-                               components=components)
+                               components=components, player_choices=script is None)
     except CampaignError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False)

@@ -84,6 +84,7 @@ class Game:
     folder: Path
     components: Components = field(default_factory=Components)
     player_rolls: bool = False
+    player_choices: bool = False
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,8 @@ class Game:
         self._config = {"configurable": {"thread_id": self.name}}
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
-                                    extractor=c.extractor, info=info_text, player_rolls=self.player_rolls)
+                                    extractor=c.extractor, info=info_text, player_rolls=self.player_rolls,
+                                    player_choices=self.player_choices)
 
     # --- opening ---------------------------------------------------------------
 

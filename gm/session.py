@@ -24,14 +24,24 @@ class PlaySession:
             pending = self.game.pending()
             if pending is not None and pending["type"] == "resume":
                 self.game.resume()  # a turn cut off by a crash: finish it before the next
-            result = self.game.act(text, actor=actor, on_text=on_text)
+            return self._shown(self.game.act(text, actor=actor, on_text=on_text))
+
+    def resume(self, value: object = None, on_text: TextSink | None = None) -> TurnResult | None:
+        """Answer a waiting turn (a choice, a roll) and show what follows."""
+        with self._lock:
+            result = self.game.resume(value, on_text=on_text)
+            return self._shown(result) if result is not None else None
+
+    def _shown(self, result: TurnResult) -> TurnResult:
+        """Send a finished turn's plans to the live stream and the recorder, and tell the listeners."""
+        if result.waiting is None:
             if self.broadcast is not None and result.plans:
                 from worldgen.plan import SegmentPlan
                 self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
             if self.recorder is not None and result.plans:
                 self.last_clip = self.recorder.record_turn(result)
-        for listener in list(self.listeners):
-            listener(result)
+            for listener in list(self.listeners):
+                listener(result)
         return result
 
     def state(self) -> dict:

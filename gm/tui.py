@@ -65,6 +65,27 @@ def _history(settings: Settings) -> None:
     atexit.register(lambda: readline.write_history_file(path))
 
 
+def _answer(waiting: dict) -> object:
+    """Ask the player what a waiting turn needs: which reading they meant, or to roll."""
+    if waiting.get("type") == "choice":
+        console.print()
+        for i, label in enumerate(waiting["options"], 1):
+            console.print(f"  [bold]{i}[/bold]. {label}")
+        try:
+            picked = Prompt.ask("Did you mean", choices=[str(i) for i in range(1, len(waiting["options"]) + 1)],
+                                default="1")
+        except (EOFError, KeyboardInterrupt):
+            picked = "1"
+        return int(picked) - 1
+    if waiting.get("type") == "roll":
+        try:
+            console.input("[bold]Press Enter to roll the dice 🎲[/bold] ")
+        except (EOFError, KeyboardInterrupt):
+            pass
+        return {"rolled": True}
+    return None
+
+
 def play_interactive(session: PlaySession, settings: Settings, view_url: str | None = None) -> None:
     _history(settings)
     world = session.game.world()
@@ -72,6 +93,10 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
     if view_url:
         console.print(f"Live viewer: [link={view_url}]{view_url}[/link]")
     console.print(TUI_HELP)
+    pending = session.game.pending()
+    if pending is not None and pending.get("type") in ("choice", "roll"):  # the last run stopped while waiting
+        session.resume(_answer(pending), on_text=lambda chunk: console.print(chunk, end="", markup=False))
+        console.print()
     console.print(status_panel(session))
     while True:
         try:
@@ -97,7 +122,11 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                 console.print(chunk, end="", markup=False)
 
             result = session.act(line, on_text=show)
+        while result is not None and result.waiting is not None:
+            result = session.resume(_answer(result.waiting), on_text=show)
         console.print()
+        if result is None:
+            continue
         if session.last_clip:
             console.print(f"[dim]clip: {session.last_clip}[/dim]")
         if result.kind != "info":

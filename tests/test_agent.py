@@ -139,6 +139,22 @@ def test_a_roll_the_player_makes_waits_and_survives_a_restart(neon_path, saves):
     assert out["waiting"]["type"] == "roll" and "attack" in out["events"] and out["turn"] == 3
 
 
+def test_close_readings_wait_for_the_player_to_choose(saves, grounder):
+    from gm.campaign.loader import resolve_campaign
+
+    game = Game.create(resolve_campaign("derelict-signal"), saves, components=Components(grounder=grounder),
+                       player_choices=True)
+    game.act("take power cell")
+    game.act("east")
+    result = game.act("convince the repair drone to tag along")
+    assert result.waiting["type"] == "choice"
+    labels = result.waiting["options"]
+    assert "ask Pip to join the party" in labels and "talk to Pip" in labels
+    assert game.world().turn == 2, "nothing happens until the player picks"
+    done = game.resume(labels.index("talk to Pip"))
+    assert done.intent["action"] == "talk" and done.via == "player" and game.world().turn == 3
+
+
 # --- the real embedded model ---------------------------------------------------------------------------
 
 @pytest.mark.model

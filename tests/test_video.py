@@ -155,3 +155,41 @@ def test_scripted_play_writes_clips_and_session_video(neon_path, tmp_path):
     before = read_frames(__import__("pathlib").Path(turns[4]["clip"]))[-1].astype(int)
     after = read_frames(__import__("pathlib").Path(turns[5]["clip"]))[-1].astype(int)
     assert np.abs(after - before).mean() > 2
+
+
+def test_whole_fixture_playthrough_through_the_cli_keeps_continuity(neon_path, tmp_path):
+    from gm.game import Game
+    from playthrough import play_neon
+
+    rehearsal = Game.create(neon_path, tmp_path / "rehearsal", seed=1)
+    inputs = [r.input for r in play_neon(rehearsal)]  # the same seed replays the same dice below
+    rehearsal.close()
+    script = tmp_path / "walkthrough.txt"
+    script.write_text("\n".join(inputs) + "\n")
+    result = run_cli("play", str(neon_path), "--script", str(script), "--json", "--seed", "1",
+                     "--save", str(tmp_path / "run"), env={"WORLDKEEPER_LLM": "none",
+                                                           "WORLDKEEPER_SEGMENT_FRAMES": "12"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [json.loads(l) for l in result.stdout.splitlines()]
+    turns, final = lines[:-1], lines[-1]
+    assert final["status"] == "completed" and len(turns) == len(inputs)
+    assert __import__("pathlib").Path(final["session_video"]).exists()
+    appearance: dict[str, str] = {}
+    recruited = defeated = False
+    for turn in turns:
+        assert turn["segments"] and __import__("pathlib").Path(turn["clip"]).exists()
+        recruited |= any(e["kind"] == "recruited" for e in turn["events"])
+        defeated |= any(e["kind"] == "defeated" and e["character"] == "leviathan" for e in turn["events"])
+        for segment in turn["segments"]:
+            ids = [e["id"] for e in segment["entities"]]
+            for e in segment["entities"]:
+                assert appearance.setdefault(e["id"], e["appearance"]) == e["appearance"], "no drift"
+                assert e["appearance"] in segment["prompt"]
+            if segment["location"] == "ramen-alley":
+                assert "kenji" in ids
+            if recruited and segment is turn["segments"][-1]:
+                assert "hachi" in ids, "the companion stays on screen once recruited"
+            if defeated and segment["location"] == "harbor":
+                lev = next(e for e in segment["entities"] if e["id"] == "leviathan")
+                assert lev["pose"] == "fallen", "a defeated monster stays defeated"
+    assert recruited and defeated

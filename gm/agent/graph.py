@@ -68,6 +68,7 @@ class TurnContext:
     extractor: Extractor | None = None
     info: InfoWriter | None = None
     player_rolls: bool = False  # pause the turn until the player rolls
+    player_choices: bool = False  # pause the turn for the player to pick between close readings
     _writers: dict[str, FactWriter] = field(default_factory=dict)
 
     def facts(self, world: World) -> FactWriter:
@@ -96,6 +97,12 @@ def _intent(state: TurnState) -> Intent | None:
 def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     world = working_world(state, runtime.context)
     found = interpret(world, state["input"], runtime.context.grounder)
+    if runtime.context.player_choices and found.options:
+        # the words fit several things about equally well: the player picks (the turn waits, durably)
+        picked = interrupt({"type": "choice", "turn": state["number"], "actor": state.get("actor"),
+                            "options": [label for label, _ in found.options]})
+        index = picked if isinstance(picked, int) and 0 <= picked < len(found.options) else 0
+        found.intent, found.via = found.options[index][1], "player"
     intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
     return {"kind": found.kind, "intent": intent, "argument": found.argument, "via": found.via,
             "reason": found.clarification, "ok": found.kind != "clarify", "events": [], "rolls": []}

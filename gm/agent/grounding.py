@@ -232,9 +232,12 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification=f"I'm not sure what you mean. Do you want to {options}?",
                                   via="embedding", candidates=top)
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
+        close = [c for c, s in ranked[:3] if score - s < self.close]
+        options = [(c.label, c.intent) for c in close] if len(close) > 1 else []
         if self.chooser is not None and (self.always_ask_model or margin < self.close):
             shortlist = [c for c, _ in ranked[:3]]
             pick = self.chooser(world, text, shortlist)
             if pick is not None:
-                return Interpretation("action", intent=shortlist[pick].intent, via="model", candidates=top)
-        return Interpretation("action", intent=best.intent, via="embedding", candidates=top)
+                return Interpretation("action", intent=shortlist[pick].intent, via="model", candidates=top,
+                                      options=options)
+        return Interpretation("action", intent=best.intent, via="embedding", candidates=top, options=options)

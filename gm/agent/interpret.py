@@ -29,6 +29,7 @@ class Interpretation:
     clarification: str | None = None
     via: str = "command"  # command, embedding, model
     candidates: list[tuple[str, float]] = field(default_factory=list)
+    options: list[tuple[str, Intent]] = field(default_factory=list)  # close alternatives a person may pick from
 
 
 class Grounder(Protocol):
