@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from gm.campaign.loader import CampaignError, json_schema, load_campaign, resolve_campaign, shipped_campaigns
+from gm.campaign.loader import CampaignError, json_schema, load_campaign, shipped_campaigns
 
 app = typer.Typer(help="Worldkeeper: a game master that remembers.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)

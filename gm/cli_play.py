@@ -52,7 +52,13 @@ def play(
         if campaign is None:
             raise typer.Exit(0)
     try:
-        components = build_components(settings, progress=not json_out)
+        if json_out or script is not None:
+            components = build_components(settings, progress=not json_out)
+        else:
+            from gm.runtime import load_llm
+            llm_model = load_llm(settings, progress=True)  # its one-time conversion shows its own progress bar
+            with err.status("Loading the game master's models…", spinner="dots"):
+                components = build_components(settings, progress=False, llm=llm_model)
         if resume:
             saves_dir, name = _save_location(settings, resume, resume)
             game = Game.open(name, saves_dir, settings.database_url, components=components,

@@ -30,7 +30,7 @@ from gm.state.world import World
 TextSink = Callable[[str], None]
 # every key a turn sets: one thread holds all of a game's turns, so a new turn must clear the last one's values
 FRESH_TURN = {"kind": "action", "intent": None, "argument": None, "via": "command", "ok": False, "reason": None,
-              "events": [], "action_events": 0, "rolls": [], "narration": "", "plans": []}
+              "events": [], "rolls": [], "narration": "", "plans": []}
 
 
 @dataclass

@@ -6,8 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +14,7 @@ from gm import events as ev
 from gm.agent.evaluate import evaluate, scene_world
 from gm.agent.faithful import check_flavor
 from gm.agent.grounding import EmbeddingGrounder, candidates
-from gm.agent.interpret import interpret
-from gm.campaign import load_campaign, parse_campaign
+from gm.campaign import load_campaign
 from gm.game import Components, Game
 from gm.settings import Settings
 from gm.state.world import World

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import discord
-import pytest
 
 from bot.cogs import CampaignCog, DirectorCog, PlayCog, RollButton, send
 from bot.service import ChannelGames, RateLimiter, Reply

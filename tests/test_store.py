@@ -163,3 +163,23 @@ def test_migrations_match_models(tmp_path, backend, request):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_upgrading_an_older_database_keeps_its_games(tmp_path):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from gm.state.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    command.upgrade(alembic_config(url), "0001")  # a save made before games could be paused
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO games (name, campaign_id, campaign_source, seed, turn, party_location, "
+                             "status, created_at, updated_at) VALUES ('old', 'c', 'x', 1, 7, 'here', 'active', "
+                             "'2026-01-01', '2026-01-01')"))
+    engine.dispose()
+    engine = make_engine(url)  # opening a store migrates to the newest schema
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT name, turn, paused FROM games")).one()
+    assert tuple(row) == ("old", 7, 0)

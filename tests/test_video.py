@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
+from pathlib import Path
 import time
 
 import av
@@ -13,14 +13,13 @@ import pytest
 from conftest import run_cli
 from gm.campaign import load_campaign
 from gm.state.world import World
-from worldgen.backends import load_backend
 from worldgen.backends.storyboard import StoryboardBackend
 from worldgen.plan import plan_turn, SegmentPlan
 from worldgen.storyboard.figures import sprite
 from worldgen.storyboard.palette import read_look
 from worldgen.stream import WorldStream
 from worldgen.video import LiveMp4, read_frames, write_clip_within
-from playthrough import NEON_CLOSING, NEON_OPENING
+from playthrough import NEON_OPENING
 
 
 @pytest.fixture
@@ -146,14 +145,14 @@ def test_scripted_play_writes_clips_and_session_video(neon_path, tmp_path):
     assert final["type"] == "state" and len(turns) == 8
     total = 0
     for turn in turns:
-        frames = read_frames(__import__("pathlib").Path(turn["clip"]))
+        frames = read_frames(Path(turn["clip"]))
         assert frames and frames[0].shape == (360, 640, 3)
         total += len(frames)
-    session = read_frames(__import__("pathlib").Path(final["session_video"]))
+    session = read_frames(Path(final["session_video"]))
     assert len(session) == total
     # the picture changes when the state changes: the robot's arrival alters the alley
-    before = read_frames(__import__("pathlib").Path(turns[4]["clip"]))[-1].astype(int)
-    after = read_frames(__import__("pathlib").Path(turns[5]["clip"]))[-1].astype(int)
+    before = read_frames(Path(turns[4]["clip"]))[-1].astype(int)
+    after = read_frames(Path(turns[5]["clip"]))[-1].astype(int)
     assert np.abs(after - before).mean() > 2
 
 
@@ -173,11 +172,11 @@ def test_whole_fixture_playthrough_through_the_cli_keeps_continuity(neon_path, t
     lines = [json.loads(l) for l in result.stdout.splitlines()]
     turns, final = lines[:-1], lines[-1]
     assert final["status"] == "completed" and len(turns) == len(inputs)
-    assert __import__("pathlib").Path(final["session_video"]).exists()
+    assert Path(final["session_video"]).exists()
     appearance: dict[str, str] = {}
     recruited = defeated = False
     for turn in turns:
-        assert turn["segments"] and __import__("pathlib").Path(turn["clip"]).exists()
+        assert turn["segments"] and Path(turn["clip"]).exists()
         recruited |= any(e["kind"] == "recruited" for e in turn["events"])
         defeated |= any(e["kind"] == "defeated" and e["character"] == "leviathan" for e in turn["events"])
         for segment in turn["segments"]:

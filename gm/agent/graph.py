@@ -47,7 +47,6 @@ class TurnState(TypedDict, total=False):
     ok: bool
     reason: str | None
     events: list[dict]
-    action_events: int  # how many of ``events`` came from the action itself
     rolls: list[dict]
     narration: str
     plans: list[dict]
@@ -123,12 +122,12 @@ def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     if kind == "event":
         key, name, appearance = entity_from_event(world, state["argument"] or "", ctx.extractor)
         added = ev.EntityAdded(id=key, name=name, appearance=appearance, location=world.party_location)
-        return {"events": ev.dump_events([added]), "action_events": 1}
+        return {"events": ev.dump_events([added])}
     if kind == "join":
         joined = new_character(world, state["argument"] or "")
         if joined is None:
             return {"ok": False, "reason": "That name is already taken in this game."}
-        return {"events": ev.dump_events([joined]), "action_events": 1}
+        return {"events": ev.dump_events([joined])}
     intent = _intent(state)
     assert intent is not None
     outcome = resolve(world, intent, dice)  # deterministic: re-running after a resume gives the same outcome
@@ -136,7 +135,7 @@ def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         interrupt({"type": "roll", "turn": state["number"], "actor": state.get("actor"),
                    "action": intent.action.value, "target": intent.target})
     return {"ok": outcome.ok, "reason": outcome.reason, "events": ev.dump_events(outcome.events),
-            "action_events": len(outcome.events), "rolls": [r.as_dict() for r in outcome.rolls]}
+            "rolls": [r.as_dict() for r in outcome.rolls]}
 
 
 DEFAULT_LOOK = "traveller in a hooded grey cloak, sturdy boots, a satchel over one shoulder"

@@ -106,7 +106,7 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
         name = camp.locations[dest].name
         add(Intent(action=Action.move, target=direction), f"go {direction} to {name}",
             [f"walk {direction}", f"head to {name}", f"go to the {name}", f"travel toward {name}",
-             f"go back to the {name}", f"return to {name}", f"leave the {here.name}", f"get out of here",
+             f"go back to the {name}", f"return to {name}", f"leave the {here.name}", "get out of here",
              f"retreat {direction}", f"make my way {direction}", f"climb {direction}" if direction in ("up", "down")
              else f"run {direction}"], dest)
         out[-1].names |= {direction} | _name_words(world, world.party_location)  # "leave the hut"

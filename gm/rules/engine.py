@@ -140,12 +140,8 @@ def start_combat(r: Resolution, first: str | None = None) -> None:
 
 # --- the actions -------------------------------------------------------------------
 
-def _look(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    return None
-
-
-def _wait(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    return None
+def _time_passes(r: Resolution, actor: CharacterState, intent: Intent) -> None:
+    """Looking and waiting change nothing by themselves (in a fight, waiting gives up the turn)."""
 
 
 def _move(r: Resolution, actor: CharacterState, intent: Intent) -> None:
@@ -339,7 +335,7 @@ def _check(r: Resolution, actor: CharacterState, intent: Intent) -> None:
 
 
 HANDLERS: dict[Action, Callable[[Resolution, CharacterState, Intent], None]] = {
-    Action.look: _look, Action.wait: _wait, Action.move: _move, Action.talk: _talk, Action.take: _take,
+    Action.look: _time_passes, Action.wait: _time_passes, Action.move: _move, Action.talk: _talk, Action.take: _take,
     Action.drop: _drop, Action.give: _give, Action.learn: _learn, Action.recruit: _recruit,
     Action.attack: _attack, Action.use_skill: _use_skill, Action.rest: _rest, Action.check: _check,
 }
