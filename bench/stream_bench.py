@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gm.game import Components, Game  # noqa: E402
-from gm.runtime import make_planner  # noqa: E402
+from gm.runtime import make_planner, warm_storyboard  # noqa: E402
 from gm.settings import Settings  # noqa: E402
 from worldgen.backends.storyboard import StoryboardBackend  # noqa: E402
 from worldgen.plan import SegmentPlan  # noqa: E402
@@ -59,6 +59,7 @@ def latencies(campaign: Path, rounds: int) -> tuple[list[float], list[float]]:
     saves = Path(tempfile.mkdtemp())
     settings = Settings()
     game = Game.create(campaign, saves, name="bench", seed=1, components=Components(planner=make_planner(settings)))
+    warm_storyboard(settings, game.world())  # as the viewer does when it opens a game
     opening = SegmentPlan.model_validate(game.act("look").plans[-1])
     stream = WorldStream(StoryboardBackend(), opening, realtime=True).start()
     frames = stream.frames()

@@ -77,6 +77,18 @@ def build_components(settings: Settings, progress: bool = True, llm=None) -> Com
                       planner=make_planner(settings))
 
 
+def warm_storyboard(settings: Settings, world: World) -> None:
+    """Paint every location's backdrop in the background (the storyboard's only slow step)."""
+    import threading
+
+    from worldgen.plan import location_seed
+    from worldgen.storyboard.backdrops import warm
+
+    places = [(loc.visual, world.campaign.style.visual, location_seed(world.seed, key))
+              for key, loc in world.campaign.locations.items()]
+    threading.Thread(target=warm, args=(places, settings.width, settings.height), daemon=True).start()
+
+
 def world_backend(settings: Settings):
     """The configured world model: the storyboard, or a diffusers backend with its options."""
     from worldgen.backends import load_backend
@@ -119,9 +131,10 @@ def open_broadcast(settings: Settings, game: Game):
     from worldgen.plan import SegmentPlan
     from worldgen.stream import WorldStream
 
+    world = game.world()
+    warm_storyboard(settings, world)
     last = game.store.last_plan(game.name)
     if last is None:
-        world = game.world()
         last = make_planner(settings)(world, [], world.turn, None)[-1]
     opening = SegmentPlan.model_validate(last)
     stream = WorldStream(world_backend(settings), opening, realtime=True)

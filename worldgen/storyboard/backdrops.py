@@ -204,3 +204,9 @@ def _elements(d: ImageDraw.ImageDraw, text: str, rng: random.Random, w: int, h: 
     if has(text, "emergency", "beacons", "red light"):
         for i in range(4):
             d.ellipse([int(w * (0.1 + i * 0.25)), 10, int(w * (0.1 + i * 0.25)) + 14, 24], fill=(255, 40, 30))
+
+
+def warm(places: list[tuple[str, str, int]], width: int, height: int) -> None:
+    """Paint backdrops ahead of time, so the first frame at a new place is not held up painting it."""
+    for visual, style, seed in places:
+        backdrop(visual, style, seed, width, height)
