@@ -16,8 +16,8 @@ from gm.settings import Settings
 
 console = Console(highlight=False)
 
-TUI_HELP = """[bold]Play[/bold] by saying what you do: [italic]ask the vendor about the bell[/italic], [italic]go north[/italic],
-[italic]give the rice ball to the dog[/italic], [italic]use the chant on the leviathan[/italic].
+TUI_HELP = """[bold]Play[/bold] by saying what you do: [italic]ask the old man what happened[/italic], [italic]head north[/italic],
+[italic]give the fish to the wolf[/italic], [italic]pick up the lantern[/italic], [italic]attack the troll[/italic].
 [bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit"""
 
 

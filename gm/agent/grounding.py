@@ -117,7 +117,11 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
             add(Intent(action=Action.talk, target=ch.key), f"talk to {ch.name}",
                 [f"speak with {ch.name}", f"ask {ch.name} what happened", f"chat with the {desc}",
                  f"say hello to {ch.name}", f"ask {ch.name} for help", f"greet the {desc}",
-                 f"ask {ch.name} about the trouble", f"question {ch.name}"], ch.key)
+                 f"ask {ch.name} about the trouble", f"question {ch.name}"]
+                # what they know and who they are: "ask the old man about the light" finds the lamplighter
+                + [f"ask {ch.name} about {fact.text}" for fact in world.spec(ch.key).knows]
+                + ([f"talk to {ch.name}. {world.spec(ch.key).persona}"] if world.spec(ch.key).persona else []),
+                ch.key)
         if ch.kind is CharacterKind.companion and not ch.in_party and ch.alive:
             add(Intent(action=Action.recruit, target=ch.key), f"ask {ch.name} to join the party",
                 [f"recruit {ch.name}", f"invite {ch.name} to come along", f"befriend the {desc}",

