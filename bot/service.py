@@ -246,16 +246,27 @@ class ChannelGames:
         if batch is None:
             return
         async with self._locks[channel]:
-            for character, text, future in batch.actions:
-                try:
+            try:
+                if len(batch.actions) == 1:
+                    character, text, _ = batch.actions[0]
                     result = await asyncio.to_thread(session.act, text, character)
-                    future.set_result(self._turn_reply(session, result, character))
-                except RuntimeError:  # an earlier action of the round waits for a roll
+                else:
+                    result = await asyncio.to_thread(session.act_round, [(c, t) for c, t, _ in batch.actions])
+            except RuntimeError:  # an earlier turn waits for a roll
+                for _, _, future in batch.actions:
                     future.set_result(_problem("A roll is pending: press the Roll button first."))
+                return
+            for i, (character, _, future) in enumerate(batch.actions):
+                reply = self._turn_reply(session, result, character)
+                if i:  # one turn, one clip: only the first reply of the round carries it
+                    reply.clip = None
+                future.set_result(reply)
 
     def _turn_reply(self, session: PlaySession, result: TurnResult, character: str) -> Reply:
         world = session.game.world()
         name = world.characters[character].name if character in world.characters else character
+        if result.kind == "round":
+            name = "The party"
         changes = [e for e in result.events if e["kind"] in ("learned", "gave", "took", "recruited", "skill_learned",
                                                              "damage", "defeated", "quest_stage", "entity_added")]
         fields = []

@@ -30,7 +30,7 @@ from gm.state.world import World
 TextSink = Callable[[str], None]
 # every key a turn sets: one thread holds all of a game's turns, so a new turn must clear the last one's values
 FRESH_TURN = {"kind": "action", "intent": None, "argument": None, "via": "command", "ok": False, "reason": None,
-              "events": [], "rolls": [], "narration": "", "plans": []}
+              "events": [], "rolls": [], "narration": "", "plans": [], "round": None}
 
 
 @dataclass
@@ -148,12 +148,22 @@ class Game:
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
         """Play one input. Raises RuntimeError if an earlier turn is still unfinished (see resume)."""
+        return self._play({"input": text, "actor": actor}, on_text)
+
+    def act_round(self, actions: list[tuple[str, str]], on_text: TextSink | None = None) -> TurnResult:
+        """Several players' actions (character, words), resolved together as one turn, in order."""
+        world = self.world()
+        label = " / ".join(f"{world.characters[a].name if a in world.characters else a}: {t}" for a, t in actions)
+        return self._play({"input": label, "actor": None, "round": [{"actor": a, "text": t} for a, t in actions]},
+                          on_text)
+
+    def _play(self, turn: dict, on_text: TextSink | None) -> TurnResult:
         with self._lock:
             if self.pending() is not None:
                 raise RuntimeError("an earlier turn is unfinished; resume it first")
             for attempt in range(3):
                 number = self.store.load(self.name).turn + 1
-                state = {**FRESH_TURN, "game": self.name, "number": number, "input": text, "actor": actor}
+                state = {**FRESH_TURN, "game": self.name, "number": number, **turn}
                 try:
                     return self._run(state, on_text)
                 except TurnConflict:

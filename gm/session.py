@@ -26,6 +26,11 @@ class PlaySession:
                 self.game.resume()  # a turn cut off by a crash: finish it before the next
             return self._shown(self.game.act(text, actor=actor, on_text=on_text))
 
+    def act_round(self, actions: list[tuple[str, str]]) -> TurnResult:
+        """Several players' actions as one turn (the Discord bot's rounds)."""
+        with self._lock:
+            return self._shown(self.game.act_round(actions))
+
     def resume(self, value: object = None, on_text: TextSink | None = None) -> TurnResult | None:
         """Answer a waiting turn (a choice, a roll) and show what follows."""
         with self._lock:

@@ -131,12 +131,18 @@ def test_three_players_play_a_quest_stage_and_a_fight(tmp_path):
         taken = await bot.call(bot.play, PlayCog.join, CARA, "Wren")
         assert "already played by Alice" in taken.reply.description
 
-        # three players at once, outside combat: one round, every action played exactly once
+        # three players at once, outside combat: one turn resolves all three, each exactly once
+        before = len(_stored_turns(bot.games))
         replies = await asyncio.gather(bot.act(ALICE, "talk to tomas"), bot.act(BOB, "look"),
-                                       bot.act(CARA, "/roll 1d20"))
-        assert "Tomas:" in replies[0].reply.description
-        inputs = [t.input for t in _stored_turns(bot.games)]
-        assert sorted(i for i in inputs if not i.startswith("/join")) == ["/roll 1d20", "look", "talk to tomas"]
+                                       bot.act(CARA, "go north"))
+        assert all("Tomas:" in r.reply.description for r in replies), "everyone sees the round's outcome"
+        turns = _stored_turns(bot.games)[before:]
+        assert len(turns) == 1
+        assert turns[0].input == "Wren: talk to tomas / Riku: look / Mina: go north"
+        kinds = [e["kind"] for e in turns[0].events]
+        assert kinds.count("learned") == 1 and kinds.count("moved") == 1
+        assert sum("file" in r.sent[-1] for r in replies) == 1, "one turn, one clip"
+        await bot.act(ALICE, "go south")
         quest = await bot.call(bot.play, PlayCog.quests, BOB)
         assert "Prepare to face the troll" in quest.reply.description
 

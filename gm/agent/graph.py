@@ -50,6 +50,7 @@ class TurnState(TypedDict, total=False):
     rolls: list[dict]
     narration: str
     plans: list[dict]
+    round: list[dict] | None  # several players' actions played as one turn: [{"actor", "text"}, ...]
 
 
 # (world before the turn, the turn's events, turn number, the last plan shown before it) -> plans as dicts
@@ -95,6 +96,8 @@ def _intent(state: TurnState) -> Intent | None:
 
 def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     world = working_world(state, runtime.context)
+    if state.get("round"):
+        return _interpret_round(world, state, runtime.context)
     found = interpret(world, state["input"], runtime.context.grounder)
     if runtime.context.player_choices and found.options:
         # the words fit several things about equally well: the player picks (the turn waits, durably)
@@ -107,12 +110,44 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             "reason": found.clarification, "ok": found.kind != "clarify", "events": [], "rolls": []}
 
 
+def _interpret_round(world: World, state: TurnState, ctx: TurnContext) -> dict:
+    """Each player's words in a round become an intent (or a reason it cannot be one)."""
+    entries = []
+    for action in state["round"]:
+        found = interpret(world, action["text"], ctx.grounder)
+        reason = found.clarification if found.kind == "clarify" else (
+            None if found.kind == "action" else "Do that on its own turn.")
+        intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
+        entries.append({**action, "intent": intent if reason is None else None, "reason": reason})
+    return {"kind": "round", "round": entries, "intent": None, "via": "round", "reason": None,
+            "ok": any(e["intent"] for e in entries), "events": [], "rolls": []}
+
+
+def _adjudicate_round(world: World, state: TurnState, dice: Dice) -> dict:
+    """Resolve the round's actions in the order they arrived, on one working world."""
+    events: list[ev.Event] = []
+    reasons = []
+    for entry in state["round"]:
+        who = world.characters[entry["actor"]].name if entry["actor"] in world.characters else entry["actor"]
+        if entry["intent"] is None:
+            reasons.append(f"{who}: {entry['reason']}")
+            continue
+        outcome = resolve(world, Intent(**entry["intent"], actor=entry["actor"]), dice)
+        events += outcome.events
+        if not outcome.ok:
+            reasons.append(f"{who}: {outcome.reason}")
+    return {"events": ev.dump_events(events), "rolls": [r.as_dict() for r in dice.log],
+            "reason": "\n".join(reasons) or None, "ok": bool(events) or not reasons}
+
+
 def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx, kind = runtime.context, state["kind"]
     if kind in ("clarify", "info"):
         return {}
     world = working_world(state, ctx)
     dice = Dice(world.seed, state["number"])
+    if kind == "round":
+        return _adjudicate_round(world, state, dice)
     if kind == "roll":
         try:
             roll = dice.roll(state["argument"] or "1d20", who=state.get("actor"), purpose="free roll")
@@ -165,7 +200,7 @@ def apply_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
 
 
 def advance_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    if not state.get("ok") or state["kind"] != "action":
+    if not state.get("ok") or state["kind"] not in ("action", "round"):
         return {}
     world = working_world(state, runtime.context)
     dice = Dice(world.seed, state["number"], start=len(state.get("rolls", [])))
