@@ -95,9 +95,13 @@ class DiffusionBackend(WorldBackend):
     def __init__(self, pipe, options: DiffusionOptions | None = None):
         import torch
 
+        from worldgen.backends.storyboard import StoryboardBackend
+
         self.pipe = pipe
         self.options = options or DiffusionOptions()
         self.torch = torch
+        self.storyboard = StoryboardBackend()  # the layout: where the scene graph puts everyone
+        self._layout: tuple[str, list[Frame]] = ("", [])
         self._embeds: dict[str, tuple] = {}
         self._last_prompt: str | None = None
         if hasattr(pipe, "set_progress_bar_config"):
@@ -149,6 +153,16 @@ class DiffusionBackend(WorldBackend):
 
     # --- rendering -------------------------------------------------------------------------------
 
+    def layout(self, plan: SegmentPlan, size: tuple[int, int]) -> list[Frame]:
+        """The storyboard of the plan at the model's size, drawn once per plan and shared by its chunks
+        (with a margin past the plan's end, since chunks round up to the model's frame counts)."""
+        key = f"{plan.id}:{size}"
+        if self._layout[0] != key:
+            frames = plan.frames + self.frame_multiple
+            still = plan.model_copy(update={"frames": frames, "transition": Transition()})
+            self._layout = (key, [_resize(f, *size) for f in self.storyboard.render(still, [])])
+        return self._layout[1]
+
     def size(self, plan: SegmentPlan) -> tuple[int, int]:
         m = self.size_multiple
         return max(m, plan.width // m * m), max(m, plan.height // m * m)
@@ -193,9 +207,6 @@ class WanVACEBackend(DiffusionBackend):
 
     def __init__(self, pipe, options: DiffusionOptions | None = None):
         super().__init__(pipe, options)
-        from worldgen.backends.storyboard import StoryboardBackend
-
-        self.storyboard = StoryboardBackend()
         self.references: dict[tuple[str, str], Image.Image] = {}  # kept with each entity
 
     def reference(self, entity: PlanEntity, size: tuple[int, int]) -> Image.Image:
@@ -210,9 +221,8 @@ class WanVACEBackend(DiffusionBackend):
 
     def generate(self, plan, offset, count, embeds, tail, size, generator):
         n = model_frames(count, self.frame_multiple)
-        layout = list(self.storyboard.render(plan.model_copy(update={"frames": offset + n,
-                                                                      "transition": Transition()}), []))[offset:]
-        control = [Image.fromarray(_resize(f, *size)) for f in layout[:n]]
+        layout = self.layout(plan, size)[offset:offset + n]
+        control = [Image.fromarray(f) for f in layout]
         keep = min(len(tail), n)
         for i in range(keep):  # the previous segment's tail, kept as it was
             control[i] = Image.fromarray(tail[i])
@@ -228,12 +238,6 @@ class LTXBackend(DiffusionBackend):
     pipeline_class_name = "LTXConditionPipeline"
     frame_multiple, size_multiple = 8, 32
 
-    def __init__(self, pipe, options: DiffusionOptions | None = None):
-        super().__init__(pipe, options)
-        from worldgen.backends.storyboard import StoryboardBackend
-
-        self.storyboard = StoryboardBackend()
-
     def _encode(self, prompt: str, negative: str) -> tuple:
         return self.pipe.encode_prompt(prompt=prompt, negative_prompt=negative,
                                        do_classifier_free_guidance=self.options.guidance > 1.0,
@@ -245,8 +249,8 @@ class LTXBackend(DiffusionBackend):
         if tail:  # chain on the previous frames
             conditions = [LTXVideoCondition(video=[Image.fromarray(f) for f in tail], frame_index=0)]
         else:  # a new place: start from the storyboard's picture of it
-            first = next(self.storyboard.render(plan.model_copy(update={"frames": 1}), []))
-            conditions = [LTXVideoCondition(image=Image.fromarray(_resize(first, *size)), frame_index=0)]
+            first = self.layout(plan, size)[offset]
+            conditions = [LTXVideoCondition(image=Image.fromarray(first), frame_index=0)]
         positive, positive_mask, negative, negative_mask = embeds
         masks = {"prompt_attention_mask": (positive_mask > 0).long() if positive_mask is not None else None}
         if negative is not None:
