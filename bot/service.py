@@ -21,6 +21,7 @@ from gm.session import PlaySession
 
 MAX_ACTION = 300
 MAX_UPLOAD = 512 * 1024
+NO_GAME = "No campaign is running here."
 
 
 @dataclass
@@ -70,6 +71,7 @@ class ChannelGames:
         self.recorder_factory = recorder_factory  # game -> TurnRecorder, or None for no clips
         self.rate = rate or RateLimiter()
         self._sessions: dict[int, PlaySession] = {}
+        self._store = None  # one store for finding channels' games; each game keeps its own
         self._rounds: dict[int, _Round] = {}
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -92,11 +94,10 @@ class ChannelGames:
     def session(self, channel: int) -> PlaySession | None:
         if channel in self._sessions:
             return self._sessions[channel]
-        from gm.state.store import Store
-        store = Store(self._url())
-        exists = store.exists(self.name(channel))
-        store.close()
-        if not exists:
+        if self._store is None:  # opening a store runs migrations: once, not on every command
+            from gm.state.store import Store
+            self._store = Store(self._url())
+        if not self._store.exists(self.name(channel)):
             return None
         game = Game.open(self.name(channel), self.saves, self._url(), components=self.components, player_rolls=True)
         session = PlaySession(game, self.recorder_factory(game) if self.recorder_factory else None)
@@ -142,7 +143,7 @@ class ChannelGames:
     def end(self, channel: int, user: str, manager: bool) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         if not self._can_manage(session, user, manager):
             return _problem("Only the game's owner or someone with Manage Server can end it.")
         title = session.game.world().campaign.title
@@ -170,7 +171,7 @@ class ChannelGames:
     def party(self, channel: int) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         lines = [f"**{c['name']}** {c['hp']}/{c['max_hp']} hp — {', '.join(c['inventory']) or 'empty-handed'}"
                  for c in session.state()["party"]]
         return Reply("Party", "\n".join(lines))
@@ -178,7 +179,7 @@ class ChannelGames:
     def quests(self, channel: int) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         return Reply("Quests", "\n".join(f"**{q['title']}**: {q['goal']}" for q in session.state()["quests"]))
 
     def _turn_field(self, session: PlaySession) -> list[tuple[str, str]]:
@@ -193,7 +194,7 @@ class ChannelGames:
     def join(self, channel: int, user: str, display: str, character: str) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         game, world = session.game, session.game.world()
         wanted = character.strip()[:80]
         key = next((c.key for c in world.pcs() if wanted.lower() in (c.key, c.name.lower())), None)
@@ -215,7 +216,7 @@ class ChannelGames:
     async def act(self, channel: int, user: str, text: str, clip_limit: int | None = None) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         text = " ".join(text.split())[:MAX_ACTION]
         character = self._character(session, user)
         if character is None:
@@ -286,7 +287,7 @@ class ChannelGames:
     async def press_roll(self, channel: int, user: str) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         pending = session.game.pending()
         if pending is None or pending.get("type") != "roll":
             return _problem("There is nothing to roll for right now.")
@@ -299,14 +300,14 @@ class ChannelGames:
     def roll(self, channel: int, user: str, expression: str) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         result = session.act(f"/roll {expression[:60]}", self._character(session, user))
         return Reply("Roll", result.narration, error=not result.ok)
 
     def event(self, channel: int, user: str, text: str, manager: bool) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         if not self._can_manage(session, user, manager):
             return _problem("Only the game's owner (or Manage Server) can add events.")
         result = session.act(f"/event {' '.join(text.split())[:MAX_ACTION]}")
@@ -315,7 +316,7 @@ class ChannelGames:
     def set_paused(self, channel: int, user: str, manager: bool, paused: bool) -> Reply:
         session = self.session(channel)
         if session is None:
-            return _problem("No campaign is running here.")
+            return _problem(NO_GAME)
         if not self._can_manage(session, user, manager):
             return _problem("Only the game's owner (or Manage Server) can pause or resume.")
         session.game.store.set_paused(session.game.name, paused)
@@ -326,3 +327,6 @@ class ChannelGames:
             session.close()
             session.game.close()
         self._sessions.clear()
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -63,7 +63,8 @@ def play(
             saves_dir, name = _save_location(settings, resume, resume)
             game = Game.open(name, saves_dir, settings.database_url, components=components,
                              player_choices=script is None)
-            if game.pending() is not None and game.pending()["type"] == "resume":
+            pending = game.pending()
+            if pending is not None and pending["type"] == "resume":
                 game.resume()  # finish a turn the last run was cut off in
         else:
             path = resolve_campaign(campaign or "")

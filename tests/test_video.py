@@ -127,8 +127,11 @@ def test_stream_backpressure_bounds_memory(neon_world):
     try:
         time.sleep(0.5)  # nobody reads: the producer must wait, not pile frames up
         assert stream._frames.qsize() <= 3
-        produced = len(stream.history)
-        assert produced <= 8
+        first = next(stream.frames())
+        assert first.index == 0, "the oldest frame is still the first one made: nothing was dropped or piled up"
+        assert stream._frames.qsize() <= 3
+        waiting = [next(stream.frames()).index for _ in range(3)]
+        assert waiting == [1, 2, 3], "unpaced, it would have made hundreds by now; it made only what fits"
     finally:
         stream.stop()
 

@@ -34,6 +34,12 @@ def tiny_text_encoder(d_model: int = 32):
                                    decoder_start_token_id=0))
 
 
+# the small Wan-style transformer that Wan-VACE and SkyReels-V2 share
+WAN_DIT = dict(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+               text_dim=32, freq_dim=256, ffn_dim=32, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+               rope_max_seq_len=32)
+
+
 def _wan_vae():
     from diffusers import AutoencoderKLWan
 
@@ -47,10 +53,7 @@ def tiny_wan_vace():
 
     torch.manual_seed(0)
     vae = _wan_vae()
-    transformer = WanVACETransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=3, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32, vace_layers=[0, 2], vace_in_channels=96)
+    transformer = WanVACETransformer3DModel(**WAN_DIT, num_layers=3, vace_layers=[0, 2], vace_in_channels=96)
     return WanVACEPipeline(transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
                            text_encoder=tiny_text_encoder(), tokenizer=tiny_tokenizer())
 
@@ -82,10 +85,7 @@ def tiny_skyreels_df():
 
     torch.manual_seed(0)
     vae = _wan_vae()
-    transformer = SkyReelsV2Transformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32)
+    transformer = SkyReelsV2Transformer3DModel(**WAN_DIT, num_layers=2)
     return SkyReelsV2DiffusionForcingPipeline(
         transformer=transformer, vae=vae, scheduler=UniPCMultistepScheduler(flow_shift=5.0, use_flow_sigmas=True),
         text_encoder=tiny_text_encoder(), tokenizer=tiny_tokenizer())
