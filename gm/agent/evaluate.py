@@ -14,7 +14,7 @@ from gm.agent.interpret import Grounder, interpret
 from gm.campaign.loader import load_campaign, resolve_campaign
 from gm.rules.advance import advance
 from gm.rules.dice import Dice
-from gm.rules.engine import resolve
+from gm.actions import resolve
 from gm.state.world import World
 
 
