@@ -9,9 +9,42 @@ from gm.rules.engine import Refusal, Resolution
 from gm.state.world import CharacterState, World
 
 
+# What players attempt that no other action covers, by the everyday words for it (general English): the first
+# word of each entry is the approach recorded on the intent.
+APPROACHES: dict[str, tuple[str, ...]] = {
+    "search": ("search", "rummage", "look for", "hunt for", "dig through", "scour", "ransack", "go through",
+               "look through", "check for", "salvage", "scavenge", "investigate", "inspect", "examine"),
+    "listen": ("listen", "eavesdrop"),
+    "track": ("track", "tracks", "footprints", "trail"),
+    "climb": ("climb", "scale", "clamber", "shimmy"),
+    "sneak": ("sneak", "creep", "tiptoe", "stalk", "quietly", "unseen", "without anyone seeing"),
+    "hide": ("hide", "take cover", "for cover", "duck behind", "dive behind", "conceal"),
+    "force": ("force", "pry", "break open", "kick open", "bash open", "smash open", "break down", "shove open"),
+    "read": ("read", "decipher", "decode", "translate"),
+    "persuade": ("persuade", "convince", "sweet-talk", "sweet talk", "charm", "coax", "talk into", "flatter"),
+    "intimidate": ("intimidate", "threaten", "scare", "frighten", "menace", "demand", "in his face", "in her face",
+                   "face and demand", "bully"),
+    "hack": ("hack", "override", "bypass"),
+    "repair": ("repair", "fix", "mend", "patch", "tinker"),
+    "haggle": ("haggle", "bargain", "barter"),
+    "balance": ("balance", "tightrope"),
+    "pick": ("pick the lock", "lockpick", "pick lock"),
+}
+
+# What each of the default stats covers, for choosing a check's stat when a campaign doesn't describe its own
+# (``rules.stat_descriptions``); only used for stats with these default names.
+DEFAULT_STAT_DESCRIPTIONS = {
+    "might": "strength and force: climbing, lifting, breaking, forcing doors, swimming, intimidating by strength",
+    "grace": "agility and stealth: sneaking, hiding, dodging, balancing, climbing nimbly, quick hands",
+    "wits": "perception and knowledge: searching, noticing, listening, tracking, reading, repairing, hacking",
+    "spirit": "presence and will: persuading, charming, bargaining, intimidating with words, resisting fear",
+}
+
+
 class Check(ActionSpec):
     action = Action.check
     help = "attempt something no other action covers (search, climb, force, sneak ...): a stat roll"
+    cues = tuple(cue for words in APPROACHES.values() for cue in words)
 
     def parse(self, rest: str, world: World) -> Intent | None:
         return None

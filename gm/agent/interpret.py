@@ -31,10 +31,11 @@ class Interpretation:
     via: str = "command"  # command, embedding, model
     candidates: list[tuple[str, float]] = field(default_factory=list)
     options: list[tuple[str, Intent]] = field(default_factory=list)  # close alternatives a person may pick from
+    intents: list[Intent] = field(default_factory=list)  # a line with several actions: each, in order
 
 
 class Grounder(Protocol):
-    def ground(self, world: World, text: str) -> Interpretation: ...
+    def ground(self, world: World, text: str, actor: str | None = None) -> Interpretation: ...
 
 
 SLASH_COMMANDS = "/look /status /quests /roll 1d20+2 /event <text> /help"
@@ -42,7 +43,8 @@ HELP = (f"Say what you do in your own words, or use plain commands: {', '.join(u
         f"Commands: {SLASH_COMMANDS}")
 
 
-def interpret(world: World, text: str, grounder: Grounder | None = None) -> Interpretation:
+def interpret(world: World, text: str, grounder: Grounder | None = None, actor: str | None = None) -> Interpretation:
+    """``actor`` is the player's own character (None: the party's first member); free text is grounded for it."""
     text = " ".join(text.split())
     if not text:
         return Interpretation("clarify", clarification="The world waits. What do you do?")
@@ -55,7 +57,7 @@ def interpret(world: World, text: str, grounder: Grounder | None = None) -> Inte
     if intent is not None:
         return Interpretation("action", intent=intent)
     if grounder is not None:
-        return grounder.ground(world, text)
+        return grounder.ground(world, text, actor)
     return Interpretation("clarify", clarification="I'm not sure what you mean. " + HELP)
 
 
