@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, field_validator
+
+from gm.rules.dice import DiceError, check_expression
 
 Id = Annotated[
     str,
@@ -19,7 +21,20 @@ Id = Annotated[
           description="A lower-case identifier: letters, digits, '-' and '_'."),
 ]
 Text = Annotated[str, Field(max_length=4000)]
-DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1.")]
+
+
+def _rollable(expr: str) -> str:
+    try:
+        check_expression(expr)
+    except DiceError as exc:
+        raise ValueError(str(exc)) from None
+    return expr
+
+
+DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1."),
+                     AfterValidator(_rollable)]
+# Numbers are strict: YAML's `true` or "12" is not silently read as 1 or 12.
+Int = StrictInt
 
 
 class Strict(BaseModel):
@@ -68,7 +83,7 @@ class Holds(Strict):
 
 class Check(Strict):
     check: str = Field(description="A stat name from `rules.stats`.")
-    dc: int | str = Field(description="A number or a name from `rules.difficulty`.")
+    dc: Int | str = Field(description="A number or a name from `rules.difficulty`.")
 
 
 class AnyOf(Strict):
@@ -128,7 +143,7 @@ class Style(Strict):
 class Rules(Strict):
     system: Literal["d20"] = "d20"
     stats: list[Id] = Field(default_factory=lambda: ["might", "grace", "wits", "spirit"], min_length=1)
-    difficulty: dict[Id, int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
+    difficulty: dict[Id, Int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
 
 
 class Start(Strict):
@@ -159,7 +174,7 @@ class Fact(Strict):
 
 class Attack(Strict):
     name: str = Field(min_length=1, max_length=100)
-    bonus: int = 0
+    bonus: Int = 0
     damage: DiceExpr
 
 
@@ -168,9 +183,9 @@ class Character(Strict):
     name: str = Field(min_length=1, max_length=200)
     appearance: Text = Field(min_length=1)
     location: Id | None = None
-    stats: dict[Id, int] = Field(default_factory=dict)
-    hp: int | None = Field(default=None, ge=1, le=100000)
-    defense: int | None = Field(default=None, ge=0, le=100)
+    stats: dict[Id, Int] = Field(default_factory=dict)
+    hp: Int | None = Field(default=None, ge=1, le=100000)
+    defense: Int | None = Field(default=None, ge=0, le=100)
     inventory: list[Id] = Field(default_factory=list)
     persona: Text = ""
     knows: list[Fact] = Field(default_factory=list)
@@ -217,7 +232,7 @@ class Quest(Strict):
     title: str = Field(min_length=1, max_length=200)
     giver: Id | None = None
     stages: list[Stage] = Field(min_length=1)
-    rewards: dict[str, int] = Field(default_factory=dict)
+    rewards: dict[str, Int] = Field(default_factory=dict)
 
 
 class Campaign(Strict):
@@ -228,7 +243,7 @@ class Campaign(Strict):
     id: Id
     title: str = Field(min_length=1, max_length=200)
     summary: Text = ""
-    version: int = 1
+    version: Int = 1
     style: Style = Field(default_factory=Style)
     rules: Rules = Field(default_factory=Rules)
     start: Start
