@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gm.actions import usage_lines
 from gm.campaign.loader import load_campaign, shipped_campaigns
+from gm.game import TurnError
 from gm.session import PlaySession
 from gm.settings import Settings
 
@@ -123,9 +124,17 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                 first.append(chunk)
                 console.print(chunk, end="", markup=False)
 
-            result = session.act(line, on_text=show)
-        while result is not None and result.waiting is not None:
-            result = session.resume(_answer(result.waiting), on_text=show)
+            try:
+                result = session.act(line, on_text=show)
+            except TurnError as exc:
+                result = None
+                console.print(str(exc), markup=False, style="red")
+        try:
+            while result is not None and result.waiting is not None:
+                result = session.resume(_answer(result.waiting), on_text=show)
+        except TurnError as exc:
+            result = None
+            console.print(str(exc), markup=False, style="red")
         console.print()
         if result is None:
             continue
