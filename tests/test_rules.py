@@ -11,7 +11,7 @@ from gm.campaign import load_campaign
 from gm.intent import Action, Intent
 from gm.rules.advance import advance
 from gm.rules.dice import Dice
-from gm.rules.engine import resolve
+from gm.actions import resolve
 from gm.state.invariants import violations
 from gm.state.world import World
 

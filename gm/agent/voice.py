@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from gm import events as ev
 from gm.agent.faithful import check_flavor, first_sentence
-from gm.agent.grounding import Candidate
+from gm.actions import Candidate
 from gm.agent.models import LanguageModel
 from gm.agent.narrate import prompt_environment, stream_words
 from gm.state.world import World

@@ -8,112 +8,16 @@ files written against the plain format keep loading.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-Id = Annotated[
-    str,
-    Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$",
-          description="A lower-case identifier: letters, digits, '-' and '_'."),
-]
-Text = Annotated[str, Field(max_length=4000)]
-DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1.")]
+from gm.campaign.conditions import Condition
+from gm.campaign.fields import CharacterKind, DiceExpr, Id, Strict, Text
 
+__all__ = ["Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict", "Text"]
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- the condition language ------------------------------------------------
-
-class KnowsSkillArgs(Strict):
-    character: Id
-    skill: Id
-
-
-class GaveArgs(Strict):
-    item: Id
-    to: Id
-
-
-class Learned(Strict):
-    learned: Id = Field(description="A fact id from some character's `knows`.")
-
-
-class Recruited(Strict):
-    recruited: Id = Field(description="A companion's id.")
-
-
-class KnowsSkill(Strict):
-    knows_skill: KnowsSkillArgs
-
-
-class Defeated(Strict):
-    defeated: Id = Field(description="A character brought to 0 hp.")
-
-
-class Gave(Strict):
-    gave: GaveArgs
-
-
-class At(Strict):
-    at: Id = Field(description="The party is at this location.")
-
-
-class Holds(Strict):
-    holds: Id = Field(description="A party member holds this item.")
-
-
-class Check(Strict):
-    check: str = Field(description="A stat name from `rules.stats`.")
-    dc: int | str = Field(description="A number or a name from `rules.difficulty`.")
-
-
-class AnyOf(Strict):
-    any: list[Condition] = Field(min_length=1)
-
-
-class AllOf(Strict):
-    all: list[Condition] = Field(min_length=1)
-
-
-_CONDITION_KEYS = ("learned", "recruited", "knows_skill", "defeated", "gave", "at", "holds", "check", "any", "all")
-
-
-def _condition_tag(value: Any) -> str | None:
-    if isinstance(value, BaseModel):
-        return type(value).__name__.lower()
-    if isinstance(value, dict):
-        for key in _CONDITION_KEYS:
-            if key in value:
-                return key
-    return None
-
-
-Condition = Annotated[
-    Union[
-        Annotated[Learned, Tag("learned")],
-        Annotated[Recruited, Tag("recruited")],
-        Annotated[KnowsSkill, Tag("knows_skill")],
-        Annotated[Defeated, Tag("defeated")],
-        Annotated[Gave, Tag("gave")],
-        Annotated[At, Tag("at")],
-        Annotated[Holds, Tag("holds")],
-        Annotated[Check, Tag("check")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[AllOf, Tag("all")],
-    ],
-    Discriminator(
-        lambda v: {"knowsskill": "knows_skill", "anyof": "any", "allof": "all"}.get(t, t)
-        if (t := _condition_tag(v)) else None,
-        custom_error_type="condition",
-        custom_error_message="not a condition: expected one of " + ", ".join(_CONDITION_KEYS),
-    ),
-]
-AnyOf.model_rebuild()
-AllOf.model_rebuild()
+# The condition language lives in gm.campaign.conditions, one class per condition.
 
 
 # --- the world ---------------------------------------------------------------
@@ -143,13 +47,6 @@ class Location(Strict):
     visual: Text = ""
     exits: dict[str, Id] = Field(default_factory=dict)
     aliases: list[str] = Field(default_factory=list)
-
-
-class CharacterKind(str, Enum):
-    pc = "pc"
-    npc = "npc"
-    companion = "companion"
-    monster = "monster"
 
 
 class Fact(Strict):

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 import d20
+from d20 import CritType
 
 _LOCK = threading.Lock()
 
@@ -28,7 +29,7 @@ class Roll:
     dc: int | None = None
     who: str | None = None
     purpose: str = ""
-    natural: int | None = None  # the kept d20 face, for criticals
+    crit: CritType = CritType.NONE  # d20's own reading of a lone kept d20: a natural 20 or 1
 
     @property
     def success(self) -> bool | None:
@@ -66,17 +67,9 @@ class Dice:
             finally:
                 random.setstate(saved)
         self.count += 1
-        kept = [die.number for dice in _dice(result.expr) if dice.size == 20 for die in dice.values if die.kept]
-        roll = Roll(expr, result.total, str(result), dc, who, purpose, kept[0] if kept else None)
+        roll = Roll(expr, result.total, str(result), dc, who, purpose, result.crit)
         self.log.append(roll)
         return roll
-
-
-def _dice(node) -> list[d20.Dice]:
-    """Every dice group (such as ``2d20kh1``) in a roll tree."""
-    if isinstance(node, d20.Dice):
-        return [node]
-    return [found for child in node.children for found in _dice(child)]
 
 
 def modifier(value: int) -> str:
