@@ -14,7 +14,8 @@ from gm.campaign import load_campaign
 from gm.state.world import World
 from worldgen.backends.diffusion import BACKEND_CLASSES, DiffusionOptions, interpolation_schedule, model_frames
 from worldgen.backends.tiny import TINY, save_tiny
-from worldgen.plan import Transition, plan_turn
+from gm.plan import plan_turn
+from worldgen.plan import Transition
 from worldgen.stream import WorldStream
 from worldgen.video import read_frames
 

@@ -14,7 +14,8 @@ from conftest import run_cli
 from gm.campaign import load_campaign
 from gm.state.world import World
 from worldgen.backends.storyboard import StoryboardBackend
-from worldgen.plan import plan_turn, SegmentPlan
+from gm.plan import plan_turn
+from worldgen.plan import SegmentPlan
 from worldgen.storyboard.figures import sprite
 from worldgen.storyboard.palette import read_look
 from worldgen.stream import WorldStream
