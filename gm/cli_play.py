@@ -1,4 +1,4 @@
-"""``worldkeeper play`` and ``worldkeeper saves``."""
+"""``worldkeeper play``, ``saves``, ``serve`` and ``bot``: playing and serving games."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from gm.campaign.loader import CampaignError, resolve_campaign
-from gm.cli import app, err, fail, out
+from gm.cli_app import app, err, fail, out
 from gm.game import Game, TurnError, TurnResult, slug
 from gm.settings import Settings
 
@@ -232,3 +232,14 @@ def serve(
     finally:
         session.close()
         game.close()
+
+
+@app.command("bot")
+def bot_command() -> None:
+    """Run the Discord bot (token from WORLDKEEPER_DISCORD_TOKEN)."""
+    from bot.run import run_bot
+
+    try:
+        run_bot(Settings())
+    except ValueError as exc:
+        raise fail(str(exc))

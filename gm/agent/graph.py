@@ -39,7 +39,7 @@ from gm.agent.narrate import FactWriter, namer
 from gm.intent import Action, Intent
 from gm.rules.advance import advance as advance_world
 from gm.rules.dice import Dice, DiceError
-from gm.rules.engine import resolve
+from gm.actions import resolve
 from gm.state.invariants import violations
 from gm.state.store import Store, TurnRecord
 from gm.state.world import World
