@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gm.cli import app, fail, out
+from gm.cli_app import app, fail, out
 from gm.settings import Settings
 
 

@@ -44,7 +44,7 @@ from gm.campaign.loader import load_campaign, resolve_campaign
 from gm.intent import Intent
 from gm.rules.advance import advance
 from gm.rules.dice import Dice
-from gm.rules.engine import resolve
+from gm.actions import resolve
 from gm.state.world import World
 
 # what changes the world differently when it differs: a mismatch here is a wrong action, not a miss
