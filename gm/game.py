@@ -24,7 +24,7 @@ from gm.agent.narrate import namer
 from gm.campaign.loader import load_campaign
 from gm.state.db import sqlite_url
 from gm.state.scene import SceneGraph
-from gm.state.store import Store, TurnConflict
+from gm.state.store import Store, TurnConflict, TurnRecord, WaitingAction
 from gm.state.world import World
 
 TextSink = Callable[[str], None]
@@ -194,6 +194,53 @@ class Game:
                           rolls=values.get("rolls", []), events=values.get("events", []),
                           narration=values.get("narration", ""), plans=values.get("plans", []),
                           waiting=self.pending(), via=values.get("via", "command"))
+
+    def discard_unfinished(self) -> None:
+        """Roll back a turn that failed: the store still holds the last committed turn (a turn is stored
+        whole or not at all), so dropping the turn's checkpoint leaves the game exactly as it was."""
+        with self._lock:
+            self._saver.delete_thread(self.name)
+
+    # --- the table: who plays, who owns, paused, the log (what adapters need besides turns) --------
+
+    def owner(self) -> str | None:
+        return self.store.owner(self.name)
+
+    def players(self) -> dict[str, str]:
+        """external player id -> character key"""
+        return self.store.players(self.name)
+
+    def add_player(self, player: str, display_name: str, character: str) -> None:
+        """Raises ValueError when another player has the character."""
+        self.store.add_player(self.name, player, display_name, character)
+
+    def paused(self) -> bool:
+        return self.store.paused(self.name)
+
+    def set_paused(self, paused: bool) -> None:
+        self.store.set_paused(self.name, paused)
+
+    def log(self, since: int = 0) -> list[TurnRecord]:
+        return self.store.turns(self.name, since=since)
+
+    def delete(self) -> None:
+        """End the game for good: its state, its log and any unfinished turn."""
+        self.discard_unfinished()
+        self.store.delete_game(self.name)
+
+    # --- actions waiting for a round (kept in SQL so a round survives a restart) ---------------
+
+    def add_waiting_action(self, player: str, actor: str, text: str) -> int:
+        return self.store.add_waiting_action(self.name, player, actor, text)
+
+    def waiting_actions(self) -> list[WaitingAction]:
+        return self.store.waiting_actions(self.name)
+
+    def start_round(self, actions: list[WaitingAction], turn: int) -> None:
+        self.store.start_round(self.name, [a.id for a in actions], turn)
+
+    def clear_waiting_actions(self, actions: list[WaitingAction]) -> None:
+        self.store.clear_waiting_actions(self.name, [a.id for a in actions])
 
     # --- the final state -------------------------------------------------------------
 

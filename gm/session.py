@@ -21,15 +21,26 @@ class PlaySession:
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
         with self._lock:
-            pending = self.game.pending()
-            if pending is not None and pending["type"] == "resume":
-                self.game.resume()  # a turn cut off by a crash: finish it before the next
+            self._finish_crashed()
             return self._shown(self.game.act(text, actor=actor, on_text=on_text))
 
     def act_round(self, actions: list[tuple[str, str]]) -> TurnResult:
         """Several players' actions as one turn (the Discord bot's rounds)."""
         with self._lock:
+            self._finish_crashed()
             return self._shown(self.game.act_round(actions))
+
+    def finish_crashed(self) -> TurnResult | None:
+        """Finish a turn cut off by a crash (shown and recorded like any turn); None if there is none."""
+        with self._lock:
+            return self._finish_crashed()
+
+    def _finish_crashed(self) -> TurnResult | None:
+        pending = self.game.pending()
+        if pending is None or pending["type"] != "resume":
+            return None
+        result = self.game.resume()
+        return self._shown(result) if result is not None else None
 
     def resume(self, value: object = None, on_text: TextSink | None = None) -> TurnResult | None:
         """Answer a waiting turn (a choice, a roll) and show what follows."""
@@ -43,8 +54,8 @@ class PlaySession:
             if self.broadcast is not None and result.plans:
                 from worldgen.plan import SegmentPlan
                 self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
-            if self.recorder is not None and result.plans:
-                self.last_clip = self.recorder.record_turn(result)
+            if self.recorder is not None:  # last_clip is always this turn's clip (None: the turn shows nothing)
+                self.last_clip = self.recorder.record_turn(result) if result.plans else None
             for listener in list(self.listeners):
                 listener(result)
         return result
