@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gm.campaign.loader import CampaignError, load_campaign, parse_campaign, resolve_campaign, shipped_campaigns
-from gm.game import Components, Game, TurnResult
+from gm.game import Components, Game, TurnError, TurnResult, TurnWaiting
 from gm.session import PlaySession
 from gm.state.store import Store, TurnRecord, WaitingAction
 
@@ -55,10 +55,14 @@ def _problem(text: str) -> Reply:
 
 
 def _failed(exc: BaseException, actions=()) -> Reply:
-    """A turn that raised: said in the channel (everyone waiting on it should know), already rolled back."""
+    """A turn that raised, said in the channel (everyone waiting on it should know). The game undoes a failed
+    turn itself (TurnFailed); anything raised after the turn was stored (its video) leaves the turn stored."""
+    if isinstance(exc, TurnWaiting):
+        return _problem("A roll is pending: press the Roll button first.")
+    if isinstance(exc, TurnError):
+        return Reply("That turn failed", f"{str(exc)[:500]}\nTry again, or differently.", error=True)
     detail = f"{type(exc).__name__}: {exc}"[:300]
-    return Reply("That turn failed", "Something went wrong while playing that turn, so it was undone: the game "
-                 f"is exactly as it was before it. Try again, or differently.\n`{detail}`", error=True)
+    return Reply("That turn failed", f"Something went wrong after the turn was played.\n`{detail}`", error=True)
 
 
 LOST = "The round was lost"
@@ -235,8 +239,7 @@ class ChannelGames:
     @staticmethod
     def _end_sync(session: PlaySession) -> None:
         session.close()
-        session.game.delete()
-        session.game.close()
+        session.game.delete()  # and closes it
 
     # --- reading --------------------------------------------------------------------------
 
@@ -304,7 +307,6 @@ class ChannelGames:
                 result = session.act(f"/join {wanted}")
             except Exception as exc:
                 log.exception("joining %r failed", wanted)
-                game.discard_unfinished()
                 return _failed(exc)
             if not result.ok:
                 return _problem(result.narration)
@@ -333,18 +335,14 @@ class ChannelGames:
             return await self._play(place, session, character, session.act, text, character)
         return await self._join_round(place, session, user, character, text)
 
-    async def _play(self, place: Place, session: PlaySession, character: str, play, *args,
-                    rolling: bool = False) -> Reply:
-        """Play one turn off the event loop; a turn that raises is rolled back and said in the channel."""
+    async def _play(self, place: Place, session: PlaySession, character: str, play, *args) -> Reply:
+        """Play one turn off the event loop; a turn that raises (undone by the game) is said in the channel."""
         async with self._turns[place.channel]:
-            pending = await asyncio.to_thread(session.game.pending)
-            if pending is not None and pending.get("type") == "roll" and not rolling:
-                return _problem("A roll is pending: press the Roll button first.")
             try:
                 result = await asyncio.to_thread(play, *args)
             except Exception as exc:
-                log.exception("a turn failed in channel %s", place.channel)
-                await asyncio.to_thread(session.game.discard_unfinished)
+                log.log(logging.INFO if isinstance(exc, TurnWaiting) else logging.ERROR,
+                        "a turn was not played in channel %s", place.channel, exc_info=True)
                 return _failed(exc)
             if result is None:
                 return _problem("There is nothing to roll for right now.")
@@ -382,13 +380,8 @@ class ChannelGames:
             actions = [a for a in game.waiting_actions() if a.turn is None]
         if not actions:
             return {}
-        pending = game.pending()
-        if pending is not None and pending.get("type") == "roll":
-            game.clear_waiting_actions(actions)
-            refused = _problem("A roll is pending: press the Roll button first.")
-            return {a.id: refused for a in actions}
         try:
-            session.finish_crashed()  # before numbering this round's turn
+            session.recover()  # a turn cut off by a crash comes first: then this round's number is known
             game.start_round(actions, game.world().turn + 1)
             if len(actions) == 1:
                 result = session.act(actions[0].text, actions[0].actor)
@@ -396,7 +389,6 @@ class ChannelGames:
                 result = session.act_round([(a.actor, a.text) for a in actions])
         except Exception as exc:
             log.exception("a round failed")
-            game.discard_unfinished()
             game.clear_waiting_actions(actions)
             reply = failed(exc, actions)
             return {a.id: reply for a in actions}
@@ -425,7 +417,7 @@ class ChannelGames:
         fields += self._turn_field(session.game)
         waiting = result.waiting is not None and result.waiting.get("type") == "roll"
         text = result.narration or ("Roll the dice to see what happens!" if waiting else "…")
-        clip = Path(session.last_clip) if session.last_clip and result.plans and not waiting else None
+        clip = Path(result.clip) if result.clip and not waiting else None
         return Reply(f"{name}: {result.input[:200]}", text[:4000], fields, clip=clip, roll_button=waiting,
                      error=not result.ok and not waiting)
 
@@ -439,8 +431,7 @@ class ChannelGames:
         if pending.get("actor") != players.get(user):
             return _problem("That roll belongs to another player.")
         # through the session, so the rolled turn is recorded and its own clip attached
-        return await self._play(place, session, pending["actor"], session.resume, {"rolled_by": user},
-                                rolling=True)
+        return await self._play(place, session, pending["actor"], session.resume, {"rolled_by": user})
 
     async def roll(self, place: Place, user: str, expression: str) -> Reply:
         session = await self.session(place)
@@ -502,7 +493,7 @@ class ChannelGames:
                 replies.append(self._record_reply(game.log(since=started[0].turn - 1)[0]))
                 game.clear_waiting_actions(started)
             elif started:
-                crashed = session.finish_crashed()  # cut off mid-turn: finish it from its checkpoint
+                crashed = session.recover()  # cut off mid-turn: finish it from its checkpoint
                 if crashed is None:  # stopped before its first checkpoint: play it again
                     fresh = started + fresh
                 else:
@@ -512,7 +503,6 @@ class ChannelGames:
                 replies.append(next(iter(self._round_sync(session, fresh, failed=_lost).values())))
         except Exception as exc:
             log.exception("recovering a round failed")
-            game.discard_unfinished()
             game.clear_waiting_actions(actions)
             return replies + [_lost(exc, actions)]
         if any(r.title == LOST for r in replies):

@@ -20,27 +20,14 @@ class PlaySession:
         self.last_clip: str | None = None
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
+        """Play one input (see ``Game.act``: a crashed turn is finished first and shown before it)."""
         with self._lock:
-            self._finish_crashed()
             return self._shown(self.game.act(text, actor=actor, on_text=on_text))
 
     def act_round(self, actions: list[tuple[str, str]]) -> TurnResult:
         """Several players' actions as one turn (the Discord bot's rounds)."""
         with self._lock:
-            self._finish_crashed()
             return self._shown(self.game.act_round(actions))
-
-    def finish_crashed(self) -> TurnResult | None:
-        """Finish a turn cut off by a crash (shown and recorded like any turn); None if there is none."""
-        with self._lock:
-            return self._finish_crashed()
-
-    def _finish_crashed(self) -> TurnResult | None:
-        pending = self.game.pending()
-        if pending is None or pending["type"] != "resume":
-            return None
-        result = self.game.resume()
-        return self._shown(result) if result is not None else None
 
     def resume(self, value: object = None, on_text: TextSink | None = None) -> TurnResult | None:
         """Answer a waiting turn (a choice, a roll) and show what follows."""
@@ -48,14 +35,23 @@ class PlaySession:
             result = self.game.resume(value, on_text=on_text)
             return self._shown(result) if result is not None else None
 
+    def recover(self) -> TurnResult | None:
+        """Finish and show a turn the last process was cut off in, if any (on opening a game)."""
+        with self._lock:
+            result = self.game.recover()
+            return self._shown(result) if result is not None else None
+
     def _shown(self, result: TurnResult) -> TurnResult:
         """Send a finished turn's plans to the live stream and the recorder, and tell the listeners."""
+        if result.recovered is not None:
+            self._shown(result.recovered)
+        self.last_clip = None
         if result.waiting is None:
             if self.broadcast is not None and result.plans:
                 from worldgen.plan import SegmentPlan
                 self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
-            if self.recorder is not None:  # last_clip is always this turn's clip (None: the turn shows nothing)
-                self.last_clip = self.recorder.record_turn(result) if result.plans else None
+            if self.recorder is not None and result.plans:
+                self.last_clip = result.clip = self.recorder.record_turn(result)
             for listener in list(self.listeners):
                 listener(result)
         return result
@@ -65,7 +61,7 @@ class PlaySession:
         world = self.game.world()
         scene = SceneGraph.of(world)
         log = [{"turn": t.number, "input": t.input, "narration": t.narration, "ok": t.ok}
-               for t in self.game.store.turns(self.game.name, since=max(0, world.turn - 40))]
+               for t in self.game.log(since=max(0, world.turn - 40))]
         quests = []
         for key, q in world.quests.items():
             spec = world.campaign.quests[key]

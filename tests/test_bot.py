@@ -299,7 +299,7 @@ def test_a_turn_that_raises_is_rolled_back_and_said_in_the_channel(tmp_path, gro
         replies = await asyncio.gather(bot.act(ALICE, "go north"), bot.act(BOB, "look around"))
         single = await bot.act(ALICE, "go north")
         for reply in [*replies, single]:
-            assert reply.reply.title == "That turn failed" and "KeyError" in reply.reply.description
+            assert reply.reply.title == "That turn failed" and "undone" in reply.reply.description
             assert not reply.sent[-1]["ephemeral"], "said in the channel, not only to the one who acted"
         game = await bot.game()
         assert game.pending() is None, "rolled back: nothing left to re-run"
@@ -315,29 +315,52 @@ def test_a_turn_that_raises_is_rolled_back_and_said_in_the_channel(tmp_path, gro
     run(scenario())
 
 
+CRASH_MID_TURN = """
+import os, sys
+from pathlib import Path
+from gm.game import Components, Game
+from gm.runtime import make_planner
+from gm.settings import Settings
+
+def planner(*args):
+    os._exit(9)  # the process dies while the turn is being played
+
+data = Path(sys.argv[1])
+game = Game.open(sys.argv[2], data / "saves", f"sqlite:///{data / 'discord.sqlite'}",
+                 components=Components(planner=planner), player_rolls=True)
+game.act("go north", actor="wren")
+"""
+
+
 def test_a_game_whose_unfinished_turn_keeps_failing_can_be_ended(tmp_path, grounder):
-    """A crash left a turn whose re-run raises every time: status, end and play still work after a restart."""
+    """A process died mid-turn, and finishing that turn raises every time: after a restart, status, play and
+    end all still work (the turn is undone, the players told)."""
+    import subprocess
+    import sys
+
     planner = FailingPlanner()
 
     async def first_run():
         bot = Bot(make_games(tmp_path, grounder, planner=planner))
         await start_lantern(bot, (ALICE, "Wren"))
-        game = await bot.game()
-        planner.failing = True
-        with pytest.raises(KeyError):
-            game.act("go north", actor="wren")  # the process "dies" here: the turn stays checkpointed
-        assert game.pending()["type"] == "resume"
+        name = (await bot.game()).name
         bot.games.close()
+        return name
 
-    run(first_run())
+    name = run(first_run())
+    died = subprocess.run([sys.executable, "-c", CRASH_MID_TURN, str(tmp_path), name], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=300)
+    assert died.returncode == 9, died.stderr[-2000:]
 
     async def second_run():
+        planner.failing = True
         bot = Bot(make_games(tmp_path, grounder, planner=planner))
+        assert (await bot.game()).pending()["type"] == "resume", "the dead process left its turn checkpointed"
         status = await bot.call(bot.campaign, CampaignCog.status, ALICE)
         assert "cut off" in status.reply.description
         failed = await bot.act(ALICE, "look")
-        assert failed.reply.title == "That turn failed"
-        assert (await bot.game()).pending() is None
+        assert failed.reply.title == "That turn failed" and not failed.sent[-1]["ephemeral"]
+        assert (await bot.game()).pending() is None and (await bot.game()).world().turn == 0
         ended = await bot.call(bot.campaign, CampaignCog.end, ALICE)
         assert ended.reply.title == "Campaign ended"
         assert await bot.games.session(HERE) is None
