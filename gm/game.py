@@ -213,7 +213,8 @@ class Game:
                                "in_party": c.in_party, "pose": c.pose, "appearance": c.appearance}
                            for k, c in world.characters.items()},
             "quests": {k: {"status": q.status, "stage": world.quest_stage_id(k)} for k, q in world.quests.items()},
-            "facts": sorted(world.facts),
+            "facts": world.learned_facts(),
+            "revealed": sorted(f for f in world.facts if ":" in f),  # hidden features and exits found in play
             "entities": [{"id": e.key, "name": e.name, "location": e.location, "appearance": e.appearance}
                          for e in world.entities.values()],
         }
@@ -228,7 +229,7 @@ def info_text(world: World, command: str) -> str:
             items = ", ".join(i.name for i in world.inventory(ch.key)) or "nothing"
             skills = ", ".join(name(s) for c, s in sorted(world.skills) if c == ch.key) or "none"
             lines.append(f"{ch.name}: {ch.hp}/{ch.max_hp} hp, {ch.pose}; carrying {items}; skills: {skills}")
-        exits = world.campaign.locations[world.party_location].exits
+        exits = world.exits()
         lines.append("Exits: " + (", ".join(f"{d} ({name(t)})" for d, t in exits.items()) or "none"))
         return "\n".join(lines)
     if command == "quests":

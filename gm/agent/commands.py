@@ -100,11 +100,10 @@ def _with_arguments(world: World, action: Action, rest: str) -> Intent | None:
     if action is Action.move:
         rest = re.sub(r"^(to|towards|into)\s+", "", rest.removeprefix("the ").strip())
         target = _DIRECTIONS.get(rest, rest)
-        here = world.campaign.locations[world.party_location]
-        if target in here.exits:
+        if target in world.exits():
             return Intent(action=action, target=target)
         key = resolve_name(world, rest)
-        direction = next((d for d, loc in here.exits.items() if loc == key), None)
+        direction = next((d for d, loc in world.exits().items() if loc == key), None)
         return Intent(action=action, target=direction) if direction else None
     if action is Action.give:
         m = re.match(r"(.+?)\s+to\s+(.+)", rest)

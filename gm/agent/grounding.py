@@ -83,6 +83,8 @@ def _name_words(world: World, key: str) -> set[str]:
         words |= _words(spec.name) | _words(" ".join(spec.aliases))
     elif key in world.entities:
         words |= _words(world.entities[key].name)
+    elif key in (features := dict(world.features_here())):
+        words |= _words(features[key].name) | _words(" ".join(features[key].aliases))
     for word in words | (_words(world.characters[key].appearance) if key in world.characters else set()):
         words |= set(_HYPERNYMS.get(word, "").split())
     return words
@@ -102,7 +104,7 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
             names |= _name_words(world, key)
         out.append(Candidate(intent, label, [label, *phrasings], names, keys))
 
-    for direction, dest in here.exits.items():
+    for direction, dest in world.exits().items():
         name = camp.locations[dest].name
         add(Intent(action=Action.move, target=direction), f"go {direction} to {name}",
             [f"walk {direction}", f"head to {name}", f"go to the {name}", f"travel toward {name}",
@@ -168,6 +170,17 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
                          f"toss the {item.name} to {ch.name}"]
                         + ([f"give {ch.name} something to eat", f"feed the {desc}"] if food else []),
                         item.key, ch.key)
+    for key, feature in world.features_here():
+        for approach in feature.checks:
+            add(Intent(action=Action.check, approach=approach, target=key), f"{approach} the {feature.name}",
+                [f"try to {approach} the {feature.name}", f"{approach} {feature.name}",
+                 *[f"{approach} the {alias}" for alias in feature.aliases]], key)
+    anything_here = {key for cand in out for key in cand.keys}
+    for approach in GENERIC_APPROACHES:  # anything else worth a roll; the judge picks stat and difficulty
+        add(Intent(action=Action.check, approach=approach), f"try to {approach}",
+            [f"{approach} around", f"attempt to {approach}", f"I {approach}"])
+        # the verb names it, and it may be about anything here ("sneak past the wolf")
+        out[-1].names, out[-1].keys = {approach}, tuple(anything_here)
     add(Intent(action=Action.look), "look around",
         ["examine the area", "what do I see", "describe the scene", "inspect my surroundings", "where am I",
          "have a look", "take a look"], world.party_location)
@@ -179,6 +192,9 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
     return out
 
 
+# Open actions a player often tries where the campaign authored nothing: general English verbs.
+GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "listen")
+
 _TARGETED = {Action.move, Action.talk, Action.recruit, Action.attack, Action.use_skill, Action.learn, Action.take,
              Action.drop, Action.give}
 
@@ -187,8 +203,11 @@ class EmbeddingGrounder:
     """Ranks the scene's candidate intents by embedding similarity, with a name bonus."""
 
     def __init__(self, embed: Embedder, chooser: Chooser | None = None, *, floor: float = 0.35,
-                 close: float = 0.03, name_bonus: float = 0.12, always_ask_model: bool = False):
+                 close: float = 0.03, name_bonus: float = 0.12, always_ask_model: bool = False, judge=None):
+        from gm.agent.checks import CheckJudge
+
         self.embed = embed
+        self.judge = judge or CheckJudge(embed)  # settles open actions: stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus = floor, close, name_bonus
         self.always_ask_model = always_ask_model

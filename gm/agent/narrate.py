@@ -40,9 +40,69 @@ def namer(world: World) -> Callable[[str], str]:
                 return table[key].name
         if key in camp.quests:
             return camp.quests[key].title
+        for loc in (camp.locations[world.party_location], *camp.locations.values()):
+            if key in loc.features:
+                return loc.features[key].name
         return key
 
     return name
+
+
+def descriptor(appearance: str) -> str:
+    """'stout village headman, grey beard' -> 'a stout village headman': what someone looks like at a glance."""
+    first = appearance.split(",")[0].strip()
+    if not first or first.split()[0].lower() in ("a", "an", "the", "some"):
+        return first
+    return ("an " if first[0].lower() in "aeiou" else "a ") + first
+
+
+class SceneWords:
+    """What the facts template may ask about the world: a place as one arrives, how hurt someone is."""
+
+    def __init__(self, world: World):
+        self._world = world
+
+    def place(self, location: str) -> str:
+        """The place, who and what is there, in a few sentences (arriving, looking around, the opening)."""
+        world, name = self._world, namer(self._world)
+        spec = world.campaign.locations[location]
+        lines = [spec.description] if spec.description else []
+        people = [c for c in world.present(location) if not c.in_party]
+        for ch in sorted(people, key=lambda c: (not c.alive, c.disposition != "hostile", c.key)):
+            if not ch.alive:
+                lines.append(f"{ch.name} lies defeated.")
+            elif ch.disposition == "hostile":
+                lines.append(f"{ch.name}, {descriptor(ch.appearance)}, is here, and hostile!")
+            else:
+                lines.append(f"{ch.name}, {descriptor(ch.appearance)}, is here.")
+        for ent in world.entities_at(location):
+            lines.append(f"{descriptor(ent.appearance).capitalize() or ent.name} ({ent.name}) is here.")
+        items = world.items_at(location)
+        if items:
+            lines.append("Lying here: " + ", ".join(f"the {i.name}" for i in items) + ".")
+        if location == world.party_location:
+            features = [f.name for _, f in world.features_here()]
+            if features:
+                lines.append("Worth a closer look: " + ", ".join(f"the {f}" for f in features) + ".")
+        ways = world.exits(location)
+        if ways:
+            lines.append("Ways on: " + ", ".join(f"{d} to {name(t)}" for d, t in ways.items()) + ".")
+        return "\n".join(lines)
+
+    def hurt(self, key: str, hp: int) -> str:
+        """How a wound looks, in words: the numbers stay in the roll line."""
+        ch = self._world.characters.get(key)
+        share = hp / ch.max_hp if ch and ch.max_hp else 1.0
+        if hp <= 0:
+            return "goes down"
+        if share > 0.66:
+            return "takes a light wound"
+        if share > 0.33:
+            return "is hurt"
+        return "is badly hurt and reeling"
+
+    def person(self, key: str) -> bool:
+        return key in self._world.characters
 
 
 class FactWriter:
@@ -50,13 +110,23 @@ class FactWriter:
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
-        self.module = prompt_environment(campaign).get_template("facts.j2").module
+        self.template = prompt_environment(campaign).get_template("facts.j2")
+
+    def scene(self, world: World) -> str:
+        """The party's location as one looks around: the place, who and what is there."""
+        return SceneWords(world).place(world.party_location)
+
+    def opening(self, world: World) -> str:
+        """The first words of a game: the story's premise, then the scene."""
+        summary = " ".join(world.campaign.summary.split())
+        return "\n".join(part for part in (summary, self.scene(world)) if part)
 
     def lines(self, world: World, events: list[ev.Event]) -> list[str]:
         name = namer(world)
+        module = self.template.make_module({"w": SceneWords(world)})
         out: list[str] = []
         for e in events:
-            macro = getattr(self.module, e.kind, None)
+            macro = getattr(module, e.kind, None)
             if macro is None:
                 continue
             if isinstance(e, ev.QuestStage):

@@ -147,15 +147,16 @@ def _time_passes(r: Resolution, actor: CharacterState, intent: Intent) -> None:
 def _move(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     world = r.world
     here = world.campaign.locations[world.party_location]
+    ways = world.exits()
     target = (intent.target or "").lower()
-    direction = next((d for d, loc in here.exits.items() if target in (d.lower(), loc)), None)
+    direction = next((d for d, loc in ways.items() if target in (d.lower(), loc)), None)
     if direction is None:
-        exits = ", ".join(f"{d} to {world.campaign.locations[l].name}" for d, l in here.exits.items())
+        exits = ", ".join(f"{d} to {world.campaign.locations[l].name}" for d, l in ways.items())
         raise Refusal(f"There is no way {intent.target or 'there'} from {here.name}."
                       + (f" Exits: {exits}." if exits else " There is no way out."))
     fleeing = world.combat is not None
     party = [c.key for c in world.party()]
-    r.emit(ev.Moved(characters=party, origin=world.party_location, to=here.exits[direction], direction=direction))
+    r.emit(ev.Moved(characters=party, origin=world.party_location, to=ways[direction], direction=direction))
     if fleeing:
         r.emit(ev.CombatEnded(reason="fled"))
     for key in party:  # arrivals stand still: nobody keeps walking once the move is over
@@ -325,13 +326,9 @@ def _rest(r: Resolution, actor: CharacterState, intent: Intent) -> None:
 
 
 def _check(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    stat = intent.stat or "wits"
-    if stat not in world.campaign.rules.stats:
-        raise Refusal(f"There is no {stat} here; the stats are {', '.join(world.campaign.rules.stats)}.")
-    dc_name = intent.target if intent.target in world.campaign.rules.difficulty else "medium"
-    dc = world.campaign.rules.difficulty.get(dc_name, 12)
-    r.dice.roll(f"1d20{modifier(actor.stat(stat))}", dc=dc, who=actor.key, purpose=f"{stat} check")
+    from gm.rules.checks import resolve_check  # the open action's rules live in their own module
+
+    resolve_check(r, actor, intent)
 
 
 HANDLERS: dict[Action, Callable[[Resolution, CharacterState, Intent], None]] = {
