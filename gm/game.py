@@ -20,7 +20,7 @@ from langgraph.types import Command
 from gm.agent.graph import Flavor, Planner, TurnContext, build_graph
 from gm.agent.director import Extractor
 from gm.agent.interpret import HELP, Grounder
-from gm.agent.narrate import namer
+from gm.agent.narrate import namer, scene_hints
 from gm.campaign.loader import load_campaign
 from gm.state.db import sqlite_url
 from gm.state.scene import SceneGraph
@@ -134,6 +134,11 @@ class Game:
     def scene(self) -> SceneGraph:
         return SceneGraph.of(self.world())
 
+    def opening_scene(self) -> str:
+        """Where the story starts: the place, who and what is there (the opening sets the scene)."""
+        world = self.world()
+        return self._context.facts(world).scene(world)
+
     def pending(self) -> dict | None:
         """What an unfinished turn waits for: an interrupt's payload, or {'type': 'resume'} after a crash."""
         snapshot = self._graph.get_state(self._config)
@@ -241,4 +246,4 @@ def info_text(world: World, command: str) -> str:
             else:
                 lines.append(f"{spec.title}: {spec.stages[q.stage].goal}")
         return "\n".join(lines) or "No quests."
-    return HELP
+    return "\n".join([HELP, *scene_hints(world)])  # help names this campaign's own scene, never another's

@@ -105,6 +105,32 @@ class SceneWords:
         return key in self._world.characters
 
 
+def scene_hints(world: World, limit: int = 5) -> list[str]:
+    """Things one could do right here, named from this campaign's own scene, and the current goal.
+
+    Only what the party can already see: present people, visible features, items lying here, exits.
+    """
+    here = world.party_location
+    me = next((c for c in world.pcs() if c.alive), None)
+    ideas: list[str] = []
+    for ch in world.present():
+        if ch.in_party or not ch.alive:
+            continue
+        ideas.append(f"attack {ch.name}" if ch.disposition == "hostile" else f"talk to {ch.name}")
+    for _, feature in world.features_here():
+        ideas += [f"{approach} the {feature.name}" for approach in list(feature.checks)[:1]]
+    ideas += [f"take the {item.name}" for item in world.items_at(here)]
+    ideas += [f"go {direction}" for direction in list(world.exits())[:2]]
+    if me is not None:
+        ideas += [f"use {world.campaign.skills[s].name}" for c, s in sorted(world.skills) if c == me.key][:1]
+    out = ["Here you might: " + ", ".join(dict.fromkeys(ideas[:limit])) + "."] if ideas else []
+    for key, quest in world.quests.items():
+        if quest.status == "active":
+            out.append(f"Goal ({world.campaign.quests[key].title}): {world.campaign.quests[key].stages[quest.stage].goal}")
+            break
+    return out
+
+
 class FactWriter:
     """Renders events as sentences with the campaign's facts template."""
 
