@@ -10,24 +10,27 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
+from gm.actions import usage_lines
 from gm.campaign.loader import load_campaign, shipped_campaigns
+from gm.game import TurnError
 from gm.session import PlaySession
 from gm.settings import Settings
 
 console = Console(highlight=False)
 
-TUI_COMMANDS = "[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit"
+TUI_COMMANDS = ("[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  "
+                "/help  /quit")
 
 
 def tui_help(session: PlaySession) -> str:
-    """How to play, with examples from the scene of the campaign being played."""
+    """How to play, with examples from the scene of the campaign being played (never another campaign's)."""
     from rich.markup import escape
 
     from gm.agent.narrate import scene_hints
 
     hints = "\n".join(escape(line) for line in scene_hints(session.game.world()))
-    return ("[bold]Play[/bold] by saying what you do in your own words, or plain commands.\n"
-            + (hints + "\n" if hints else "") + TUI_COMMANDS)
+    return ("[bold]Play[/bold] by saying what you do in your own words.\n" + (hints + "\n" if hints else "")
+            + f"[bold]Plain commands[/bold]: {escape('  '.join(usage_lines()))}\n" + TUI_COMMANDS)
 
 
 def choose_campaign() -> str | None:
@@ -132,9 +135,17 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                 first.append(chunk)
                 console.print(chunk, end="", markup=False)
 
-            result = session.act(line, on_text=show)
-        while result is not None and result.waiting is not None:
-            result = session.resume(_answer(result.waiting), on_text=show)
+            try:
+                result = session.act(line, on_text=show)
+            except TurnError as exc:
+                result = None
+                console.print(str(exc), markup=False, style="red")
+        try:
+            while result is not None and result.waiting is not None:
+                result = session.resume(_answer(result.waiting), on_text=show)
+        except TurnError as exc:
+            result = None
+            console.print(str(exc), markup=False, style="red")
         console.print()
         if result is None:
             continue

@@ -43,6 +43,7 @@ NEON_CLOSING = ["take shrine bell", "west", "west", "north", "give shrine bell t
 
 
 def play_neon(game: Game, on_turn=None) -> list:
+    """The external conformance campaign (../shared/fixtures/neon-shrine.yaml) to its last quest stage."""
     return play_to_end(game, NEON_OPENING, boss="leviathan", arena="harbor",
                        attack="use purifying chant on leviathan", back="west", there="east", closing=NEON_CLOSING,
                        on_turn=on_turn)
@@ -60,3 +61,11 @@ SHIPPED = {
         boss="sentry-9", arena="reactor-core", attack="use overclock on sentry", back="down", there="up",
         closing=["take override key", "down", "west", "north", "give override key to okafor"]),
 }
+
+
+MIREFEN_OPENING = SHIPPED["lantern-of-mirefen"]["opening"]
+
+
+def play_mirefen(game: Game, on_turn=None) -> list:
+    """The shipped reference campaign the core tests play, to its last quest stage."""
+    return play_to_end(game, **SHIPPED["lantern-of-mirefen"], on_turn=on_turn)

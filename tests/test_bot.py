@@ -251,8 +251,8 @@ def test_oversized_clip_falls_back(tmp_path):
     run(scenario())
 
 
-def test_malformed_upload_is_reported_with_locations(tmp_path, neon_path):
-    broken = neon_path.read_bytes().replace(b"exits: {down: ramen-alley}", b"exits: {down: nowhere}")
+def test_malformed_upload_is_reported_with_locations(tmp_path, mirefen_path):
+    broken = mirefen_path.read_bytes().replace(b"exits: {south: village-green}", b"exits: {south: nowhere}")
 
     class Upload:
         filename = "mine.yaml"
@@ -271,9 +271,9 @@ def test_malformed_upload_is_reported_with_locations(tmp_path, neon_path):
         reply = await bot.call(bot.campaign, CampaignCog.start, ALICE, None, junk)
         assert "problems" in reply.reply.description
         good = Upload()
-        good.read = lambda: asyncio.sleep(0, result=neon_path.read_bytes())
+        good.read = lambda: asyncio.sleep(0, result=mirefen_path.read_bytes())
         reply = await bot.call(bot.campaign, CampaignCog.start, ALICE, None, good)
-        assert reply.reply.title == "Neon Shrine"
+        assert reply.reply.title == "The Lantern of Mirefen"
         bot.games.close()
 
     run(scenario())

@@ -165,7 +165,7 @@ def test_generic_check_without_authored_data_changes_nothing_but_pose(saves, gro
 def test_generic_risky_failure_costs_a_little_hp(saves, grounder):
     from gm.intent import Action, Intent
     from gm.rules.dice import Dice
-    from gm.rules.engine import resolve
+    from gm.actions import resolve
     campaign_game = Game.create(CAMPAIGNS / "derelict-signal.yaml", saves, components=Components(grounder=grounder))
     world = campaign_game.world()
     hp = world.characters["rook"].hp

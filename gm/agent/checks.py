@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from gm.agent.narrate import prompt_environment
+from gm.agent.narrate import templates
 from gm.intent import Action, Intent
 from gm.state.world import World
 
@@ -83,10 +83,9 @@ class CheckJudge:
         return "medium" if "medium" in tiers else tiers[len(tiers) // 2]
 
     def _choose(self, world: World, what: str, words: str, labels: list[str]) -> int | None:
-        template = prompt_environment(world.campaign).get_template("judge_check.j2")
         here = world.campaign.locations[world.party_location]
-        prompt = template.render(what=what, words=words, place=here.name, description=here.description,
-                                 options=labels)
+        prompt = templates(world.campaign).render("judge_check.j2", what=what, words=words, place=here.name,
+                                                  description=here.description, options=labels)
         try:
             pick = self.model.choose(prompt, labels)
         except Exception:  # a model that is down or answers garbage: the defaults decide, the turn goes on

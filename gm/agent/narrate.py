@@ -7,31 +7,52 @@ flavor line, kept only when :func:`gm.agent.faithful.check_flavor` passes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from importlib import resources
-
-from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+import functools
+from collections.abc import Iterator
 
 from gm import events as ev
 from gm.campaign.schema import Campaign
+from gm.campaign.templates import Templates
 from gm.state.world import World
 
 
-def prompt_environment(campaign: Campaign | None = None) -> SandboxedEnvironment:
-    """Templates from ``prompts/``, overridable per campaign. Sandboxed: campaign files are untrusted."""
-    shipped = str(resources.files("prompts"))
-    overrides = dict(campaign.prompts) if campaign is not None else {}
-    return SandboxedEnvironment(
-        loader=ChoiceLoader([DictLoader(overrides), FileSystemLoader(shipped)]),
-        undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-    )
+def templates(campaign: Campaign | None = None) -> Templates:
+    """The templates of ``prompts/`` with the campaign's overrides, budgeted, with the shipped ones as fallback.
+
+    One :class:`Templates` per campaign content, so an override that failed once stays replaced.
+    """
+    if campaign is None:
+        return _templates("", ())
+    return _templates(campaign.id, tuple(sorted(campaign.prompts.items())))
 
 
-def namer(world: World) -> Callable[[str], str]:
-    camp = world.campaign
+@functools.lru_cache(maxsize=64)
+def _templates(campaign_id: str, prompts: tuple[tuple[str, str], ...]) -> Templates:
+    return Templates(dict(prompts), label=f"campaign {campaign_id!r}" if campaign_id else "Worldkeeper")
 
-    def name(key: str) -> str:
+
+def namer(world: World) -> SceneNamer:
+    return SceneNamer(world)
+
+
+def descriptor(appearance: str) -> str:
+    """'stout village headman, grey beard' -> 'a stout village headman': what someone looks like at a glance."""
+    first = appearance.split(",")[0].strip()
+    if not first or first.split()[0].lower() in ("a", "an", "the", "some"):
+        return first
+    return ("an " if first[0].lower() in "aeiou" else "a ") + first
+
+
+class SceneNamer:
+    """The ``n`` of the facts template: ``n(id)`` is a display name; ``n.place(location)`` the place as one
+    arrives (who and what is there), ``n.hurt(id, hp)`` a wound in words (numbers stay in the roll line),
+    ``n.person(id)`` whether the id is a character."""
+
+    def __init__(self, world: World):
+        self._world = world
+
+    def __call__(self, key: str) -> str:
+        world, camp = self._world, self._world.campaign
         for table in (world.characters, world.items, world.entities):
             if key in table:
                 return table[key].name
@@ -45,26 +66,9 @@ def namer(world: World) -> Callable[[str], str]:
                 return loc.features[key].name
         return key
 
-    return name
-
-
-def descriptor(appearance: str) -> str:
-    """'stout village headman, grey beard' -> 'a stout village headman': what someone looks like at a glance."""
-    first = appearance.split(",")[0].strip()
-    if not first or first.split()[0].lower() in ("a", "an", "the", "some"):
-        return first
-    return ("an " if first[0].lower() in "aeiou" else "a ") + first
-
-
-class SceneWords:
-    """What the facts template may ask about the world: a place as one arrives, how hurt someone is."""
-
-    def __init__(self, world: World):
-        self._world = world
-
     def place(self, location: str) -> str:
         """The place, who and what is there, in a few sentences (arriving, looking around, the opening)."""
-        world, name = self._world, namer(self._world)
+        world = self._world
         spec = world.campaign.locations[location]
         lines = [spec.description] if spec.description else []
         people = [c for c in world.present(location) if not c.in_party]
@@ -86,11 +90,10 @@ class SceneWords:
                 lines.append("Worth a closer look: " + ", ".join(f"the {f}" for f in features) + ".")
         ways = world.exits(location)
         if ways:
-            lines.append("Ways on: " + ", ".join(f"{d} to {name(t)}" for d, t in ways.items()) + ".")
+            lines.append("Ways on: " + ", ".join(f"{d} to {self(t)}" for d, t in ways.items()) + ".")
         return "\n".join(lines)
 
     def hurt(self, key: str, hp: int) -> str:
-        """How a wound looks, in words: the numbers stay in the roll line."""
         ch = self._world.characters.get(key)
         share = hp / ch.max_hp if ch and ch.max_hp else 1.0
         if hp <= 0:
@@ -126,7 +129,8 @@ def scene_hints(world: World, limit: int = 5) -> list[str]:
     out = ["Here you might: " + ", ".join(dict.fromkeys(ideas[:limit])) + "."] if ideas else []
     for key, quest in world.quests.items():
         if quest.status == "active":
-            out.append(f"Goal ({world.campaign.quests[key].title}): {world.campaign.quests[key].stages[quest.stage].goal}")
+            spec = world.campaign.quests[key]
+            out.append(f"Goal ({spec.title}): {spec.stages[quest.stage].goal}")
             break
     return out
 
@@ -136,32 +140,23 @@ class FactWriter:
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
-        self.template = prompt_environment(campaign).get_template("facts.j2")
+        self.templates = templates(campaign)
 
     def scene(self, world: World) -> str:
         """The party's location as one looks around: the place, who and what is there."""
-        return SceneWords(world).place(world.party_location)
-
-    def opening(self, world: World) -> str:
-        """The first words of a game: the story's premise, then the scene."""
-        summary = " ".join(world.campaign.summary.split())
-        return "\n".join(part for part in (summary, self.scene(world)) if part)
+        return namer(world).place(world.party_location)
 
     def lines(self, world: World, events: list[ev.Event]) -> list[str]:
         name = namer(world)
-        module = self.template.make_module({"w": SceneWords(world)})
         out: list[str] = []
         for e in events:
-            macro = getattr(module, e.kind, None)
-            if macro is None:
-                continue
             if isinstance(e, ev.QuestStage):
                 stages = {s.id: s.goal for s in self.campaign.quests[e.quest].stages}
-                text = str(macro(e, name, stages.get(e.stage, ""))).strip()
+                text = self.templates.macro("facts.j2", e.kind, e, name, stages.get(e.stage, ""))
             else:
-                text = str(macro(e, name)).strip()
-            if text:
-                out.append(text)
+                text = self.templates.macro("facts.j2", e.kind, e, name)
+            if text and text.strip():
+                out.append(text.strip())
         return out
 
 

@@ -8,112 +8,16 @@ files written against the plain format keep loading.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-Id = Annotated[
-    str,
-    Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$",
-          description="A lower-case identifier: letters, digits, '-' and '_'."),
-]
-Text = Annotated[str, Field(max_length=4000)]
-DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1.")]
+from gm.campaign.conditions import Condition
+from gm.campaign.fields import CharacterKind, DiceExpr, Id, Int, Strict, Text
 
+__all__ = ["Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict", "Text"]
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- the condition language ------------------------------------------------
-
-class KnowsSkillArgs(Strict):
-    character: Id
-    skill: Id
-
-
-class GaveArgs(Strict):
-    item: Id
-    to: Id
-
-
-class Learned(Strict):
-    learned: Id = Field(description="A fact id from some character's `knows`.")
-
-
-class Recruited(Strict):
-    recruited: Id = Field(description="A companion's id.")
-
-
-class KnowsSkill(Strict):
-    knows_skill: KnowsSkillArgs
-
-
-class Defeated(Strict):
-    defeated: Id = Field(description="A character brought to 0 hp.")
-
-
-class Gave(Strict):
-    gave: GaveArgs
-
-
-class At(Strict):
-    at: Id = Field(description="The party is at this location.")
-
-
-class Holds(Strict):
-    holds: Id = Field(description="A party member holds this item.")
-
-
-class Check(Strict):
-    check: str = Field(description="A stat name from `rules.stats`.")
-    dc: int | str = Field(description="A number or a name from `rules.difficulty`.")
-
-
-class AnyOf(Strict):
-    any: list[Condition] = Field(min_length=1)
-
-
-class AllOf(Strict):
-    all: list[Condition] = Field(min_length=1)
-
-
-_CONDITION_KEYS = ("learned", "recruited", "knows_skill", "defeated", "gave", "at", "holds", "check", "any", "all")
-
-
-def _condition_tag(value: Any) -> str | None:
-    if isinstance(value, BaseModel):
-        return type(value).__name__.lower()
-    if isinstance(value, dict):
-        for key in _CONDITION_KEYS:
-            if key in value:
-                return key
-    return None
-
-
-Condition = Annotated[
-    Union[
-        Annotated[Learned, Tag("learned")],
-        Annotated[Recruited, Tag("recruited")],
-        Annotated[KnowsSkill, Tag("knows_skill")],
-        Annotated[Defeated, Tag("defeated")],
-        Annotated[Gave, Tag("gave")],
-        Annotated[At, Tag("at")],
-        Annotated[Holds, Tag("holds")],
-        Annotated[Check, Tag("check")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[AllOf, Tag("all")],
-    ],
-    Discriminator(
-        lambda v: {"knowsskill": "knows_skill", "anyof": "any", "allof": "all"}.get(t, t)
-        if (t := _condition_tag(v)) else None,
-        custom_error_type="condition",
-        custom_error_message="not a condition: expected one of " + ", ".join(_CONDITION_KEYS),
-    ),
-]
-AnyOf.model_rebuild()
-AllOf.model_rebuild()
+# The condition language lives in gm.campaign.conditions, one class per condition.
 
 
 # --- the world ---------------------------------------------------------------
@@ -128,7 +32,7 @@ class Style(Strict):
 class Rules(Strict):
     system: Literal["d20"] = "d20"
     stats: list[Id] = Field(default_factory=lambda: ["might", "grace", "wits", "spirit"], min_length=1)
-    difficulty: dict[Id, int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
+    difficulty: dict[Id, Int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
     stat_descriptions: dict[Id, Text] = Field(
         default_factory=dict,
         description="What each stat covers, in a few words (e.g. `might: strength, climbing, forcing things`): "
@@ -165,7 +69,7 @@ class Consequence(Strict):
 
 class FeatureCheck(Strict):
     stat: Id | None = Field(None, description="The stat rolled; left out, the game master picks one.")
-    dc: int | Id = Field("medium", description="A number or a name from `rules.difficulty`.")
+    dc: Int | Id = Field("medium", description="A number or a name from `rules.difficulty`.")
     success: Consequence = Field(default_factory=Consequence)
     failure: Consequence = Field(default_factory=Consequence)
 
@@ -191,16 +95,11 @@ class Location(Strict):
     features: dict[Id, Feature] = Field(default_factory=dict)
 
 
-class CharacterKind(str, Enum):
-    pc = "pc"
-    npc = "npc"
-    companion = "companion"
-    monster = "monster"
 
 
 class Attack(Strict):
     name: str = Field(min_length=1, max_length=100)
-    bonus: int = 0
+    bonus: Int = 0
     damage: DiceExpr
 
 
@@ -209,9 +108,9 @@ class Character(Strict):
     name: str = Field(min_length=1, max_length=200)
     appearance: Text = Field(min_length=1)
     location: Id | None = None
-    stats: dict[Id, int] = Field(default_factory=dict)
-    hp: int | None = Field(default=None, ge=1, le=100000)
-    defense: int | None = Field(default=None, ge=0, le=100)
+    stats: dict[Id, Int] = Field(default_factory=dict)
+    hp: Int | None = Field(default=None, ge=1, le=100000)
+    defense: Int | None = Field(default=None, ge=0, le=100)
     inventory: list[Id] = Field(default_factory=list)
     persona: Text = ""
     knows: list[Fact] = Field(default_factory=list)
@@ -261,7 +160,7 @@ class Quest(Strict):
     title: str = Field(min_length=1, max_length=200)
     giver: Id | None = None
     stages: list[Stage] = Field(min_length=1)
-    rewards: dict[str, int] = Field(default_factory=dict)
+    rewards: dict[str, Int] = Field(default_factory=dict)
 
 
 class Campaign(Strict):
@@ -272,7 +171,7 @@ class Campaign(Strict):
     id: Id
     title: str = Field(min_length=1, max_length=200)
     summary: Text = ""
-    version: int = 1
+    version: Int = 1
     style: Style = Field(default_factory=Style)
     rules: Rules = Field(default_factory=Rules)
     start: Start

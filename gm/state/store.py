@@ -3,16 +3,24 @@
 ``Store.commit_turn`` writes a turn's resulting state and appends its log row
 in a single transaction, guarded by the turn number, so a turn is either
 stored whole or not at all, and two writers can never both store turn N.
+``Store.turn_lock`` serializes whole turns of one game across processes (read,
+decide, commit), so a second process waits for the first instead of deciding
+a turn on a world that is about to change.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from filelock import FileLock, Timeout
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from gm.campaign.loader import parse_campaign
@@ -32,6 +40,14 @@ class GameNotFound(LookupError):
 
 class TurnConflict(RuntimeError):
     """Another writer stored this turn first; reload and try again."""
+
+
+class SaveBusy(RuntimeError):
+    """Another process kept the game's turn lock for longer than we were willing to wait."""
+
+
+# how long a turn waits for another process's turn on the same game before giving up with SaveBusy
+TURN_LOCK_WAIT = 120.0
 
 
 @dataclass
@@ -115,6 +131,43 @@ class Store:
         with self._sessions.begin() as session:
             _game(session, name).paused = paused
 
+    def turn(self, name: str) -> int:
+        """The number of the last stored turn."""
+        with self._sessions() as session:
+            turn = session.scalar(select(GameRow.turn).where(GameRow.name == name))
+            if turn is None:
+                raise GameNotFound(f"no saved game named {name!r}")
+            return turn
+
+    @contextmanager
+    def turn_lock(self, name: str, wait: float = TURN_LOCK_WAIT) -> Iterator[None]:
+        """Hold game ``name`` for one turn: other processes' turns on it wait until this one is done.
+
+        On PostgreSQL, a transaction-scoped advisory lock (``pg_advisory_xact_lock``) on the game, held
+        by a transaction that lives as long as the turn; on SQLite, an OS file lock beside the database
+        (per game, so the bot's games in one file don't wait for each other). Either is released by the
+        database or the OS when the process dies, so a killed turn never leaves its game locked.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn, conn.begin():
+                conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
+                try:
+                    conn.execute(select(func.pg_advisory_xact_lock(_lock_key(name))))
+                except OperationalError as exc:  # lock_timeout
+                    raise SaveBusy(_busy(name, wait)) from exc
+                yield
+        else:
+            database = Path(self.engine.url.database or "")
+            lock = FileLock(database.parent / f".{database.name}.{name}.lock", timeout=wait)
+            try:
+                lock.acquire()
+            except Timeout as exc:
+                raise SaveBusy(_busy(name, wait)) from exc
+            try:
+                yield
+            finally:
+                lock.release()
+
     def load(self, name: str) -> World:
         """The stored world. Cached per (game, turn): callers get a copy they may change."""
         with self._sessions() as session:
@@ -188,6 +241,15 @@ class Store:
             game = _game(session, name)
             return {p.external_id: p.character for p in session.scalars(
                 select(PlayerRow).where(PlayerRow.game_id == game.id))}
+
+
+def _lock_key(name: str) -> int:
+    """A stable 32-bit advisory-lock key for a game (crc32 is the same in every process, unlike hash())."""
+    return zlib.crc32(f"worldkeeper-turn:{name}".encode())
+
+
+def _busy(name: str, wait: float) -> str:
+    return f"{name!r} is busy: another process has been playing a turn on it for over {wait:.0f} s; try again"
 
 
 def _game(session: Session, name: str) -> GameRow:

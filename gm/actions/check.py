@@ -1,4 +1,4 @@
-"""Open actions settled by checks: whatever a character attempts that no other action covers.
+"""check: the open action, whatever a character attempts that no other action covers, settled by a check.
 
 The intent arrives with its stat, difficulty tier, approach and target already
 chosen (by :mod:`gm.agent.checks`); the rules validate them, roll ``1d20 + stat``
@@ -14,11 +14,47 @@ happens. A check never brings a character below 1 hp.
 from __future__ import annotations
 
 from gm import events as ev
+from gm.actions.base import ActionSpec, Candidate
 from gm.campaign.schema import Consequence, Feature, FeatureCheck
-from gm.intent import Intent
+from gm.intent import Action, Intent
 from gm.rules.dice import modifier
 from gm.rules.engine import Refusal, Resolution
 from gm.state.world import CharacterState, World, marker
+
+# Open actions a player often tries where the campaign authored nothing: general English verbs.
+GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "listen")
+
+
+class Check(ActionSpec):
+    action = Action.check
+    help = "attempt something no other action covers (search, climb, force, sneak ...): a stat roll"
+
+    def parse(self, rest: str, world: World) -> Intent | None:
+        return None
+
+    def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
+        out = []
+        for key, feature in world.features_here():
+            for approach in feature.checks:
+                out.append(Candidate.of(
+                    world, Intent(action=self.action, approach=approach, target=key), f"{approach} the {feature.name}",
+                    [f"try to {approach} the {feature.name}", f"{approach} {feature.name}",
+                     *[f"{approach} the {alias}" for alias in feature.aliases]], key))
+        here = world.party_location
+        anything_here = tuple([c.key for c in world.present() if actor is None or c.key != actor.key]
+                              + [i.key for i in world.items_at(here)] + [e.key for e in world.entities_at(here)]
+                              + [key for key, _ in world.features_here()])
+        for approach in GENERIC_APPROACHES:  # the judge picks stat and difficulty
+            cand = Candidate.of(world, Intent(action=self.action, approach=approach), f"try to {approach}",
+                                [f"{approach} around", f"attempt to {approach}", f"I {approach}"])
+            # the verb names it, and it may be about anything here ("sneak past the wolf")
+            cand.names, cand.keys = {approach}, anything_here
+            out.append(cand)
+        return out
+
+    def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        resolve_check(r, actor, intent)
+
 
 # Attempts whose failure hurts even where the campaign says nothing: general English verbs of bodily risk.
 RISKY_APPROACHES = frozenset({"climb", "jump", "leap", "force", "break", "smash", "swim", "vault", "scale", "lift",
@@ -122,7 +158,10 @@ def _hurt(r: Resolution, actor: CharacterState, damage: str, approach: str) -> N
 
 def gerund(verb: str) -> str:
     """'climb' -> 'climbing', the pose of someone attempting it."""
-    from lemminflect import getInflection
+    from lemminflect import getInflection  # a lexicon load on first use: only games with open actions pay it
 
     forms = getInflection(verb, "VBG")
     return forms[0] if forms else f"{verb}ing"
+
+
+SPEC = Check()

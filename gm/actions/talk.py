@@ -1,0 +1,66 @@
+"""talk: speak with someone here; they tell what they know and offer what they can teach."""
+
+from __future__ import annotations
+
+from gm import events as ev
+from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
+from gm.actions.naming import descriptor
+from gm.intent import Action, Intent
+from gm.rules.engine import Refusal, Resolution, only_one, present_character
+from gm.state.world import CharacterState, World
+
+
+class Talk(ActionSpec):
+    action = Action.talk
+    verbs = ("talk to", "talk with", "talk", "speak to", "speak with", "ask", "chat with")
+    usage = "talk to <someone>"
+    help = "speak with someone here"
+    targeted = True
+
+    def parse(self, rest: str, world: World) -> Intent | None:
+        return parse_target(self.action, rest, world, optional=True)
+
+    def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
+        out = []
+        for ch in others_here(world, actor):
+            if not ch.alive or ch.disposition == "hostile":
+                continue
+            spec, desc = world.spec(ch.key), descriptor(ch.appearance)
+            out.append(Candidate.of(
+                world, Intent(action=self.action, target=ch.key), f"talk to {ch.name}",
+                [f"speak with {ch.name}", f"ask {ch.name} what happened", f"chat with the {desc}",
+                 f"say hello to {ch.name}", f"ask {ch.name} for help", f"greet the {desc}",
+                 f"ask {ch.name} about the trouble", f"question {ch.name}"]
+                # what they know and who they are: "ask the old man about the light" finds the lamplighter
+                + [f"ask {ch.name} about {fact.text}" for fact in spec.knows]
+                + ([f"talk to {ch.name}. {spec.persona}"] if spec.persona else []),
+                ch.key))
+        return out
+
+    def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        key = intent.target or only_one([c for c in world.present() if not c.in_party], "talk to")
+        if key in world.entities and world.entities[key].location == world.party_location:
+            raise Refusal(f"The {world.entities[key].name} does not answer.")
+        npc = present_character(world, key, "talk to")
+        if npc.key == actor.key:
+            raise Refusal("You mutter to yourself.")
+        if not npc.alive:
+            raise Refusal(f"{npc.name} cannot answer any more.")
+        if npc.disposition == "hostile":
+            raise Refusal(f"{npc.name} is in no mood to talk.")
+        spec = world.spec(npc.key)
+        r.emit(ev.Pose(character=actor.key, pose="talking"))
+        news = [fact for fact in spec.knows if fact.id not in world.facts]
+        for fact in news:
+            r.emit(ev.Said(speaker=npc.key, text=fact.text))
+            r.emit(ev.Learned(fact=fact.id, source=npc.key))
+        untaught = [s for s in spec.teaches if not world.knows_skill(actor.key, s)]
+        if untaught:
+            names = " and ".join(world.campaign.skills[s].name for s in untaught)
+            r.emit(ev.Said(speaker=npc.key, text=f"I could teach you the {names}, if you ask."))
+        if not news and not untaught:
+            r.emit(ev.Said(speaker=npc.key, text="I have told you all I know."))
+
+
+SPEC = Talk()
