@@ -11,10 +11,11 @@ import discord
 from bot.cogs import CampaignCog, DirectorCog, PlayCog, RollButton, send
 from bot.service import ChannelGames, RateLimiter, Reply
 from gm.game import Components
-from gm.runtime import TurnRecorder, make_planner
+from gm.runtime import make_planner
 from gm.settings import Settings
 from worldgen.backends.storyboard import StoryboardBackend
-from worldgen.recorder import SessionRecorder
+from worldgen.plan import SegmentPlan
+from worldgen.recorder import GameVideo
 
 CHANNEL = 4242
 
@@ -81,7 +82,9 @@ def make_games(data: Path, clip_limit: int = 10 * 2**20, window: float = 0.3) ->
     settings = Settings(segment_frames=12)
 
     def recorder(game):
-        return TurnRecorder(SessionRecorder(StoryboardBackend(), game.folder, settings.fps, clip_limit))
+        opening = make_planner(settings)(game.world(), [], game.world().turn, None)[-1]
+        return GameVideo(StoryboardBackend(), SegmentPlan.model_validate(opening), game.folder, settings.fps,
+                         clip_limit)
 
     return ChannelGames(data, Components(planner=make_planner(settings)), window=window, recorder_factory=recorder,
                         rate=RateLimiter(count=100, per=1))
