@@ -96,6 +96,8 @@ def world_backend(settings: Settings):
 
     if settings.world == "storyboard":
         return load_backend("storyboard")
+    if settings.world == "serve":
+        return load_backend("serve", address=settings.serve_address, app=settings.serve_app)
     return load_backend(settings.world, settings.world_model, steps=settings.world_steps,
                         guidance=settings.world_guidance, offload=settings.world_offload, device=settings.world_device)
 

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import d20
-
 from gm.campaign.conditions import Problem
 from gm.campaign.schema import Campaign, Character, CharacterKind
-
-
-def _dice_ok(expr: str) -> bool:
-    try:
-        d20.parse(expr)
-    except Exception:  # d20 raises several error types for bad grammar
-        return False
-    return True
 
 
 def _character_problems(campaign: Campaign, cid: str, ch: Character) -> Iterator[Problem]:
@@ -38,9 +28,6 @@ def _character_problems(campaign: Campaign, cid: str, ch: Character) -> Iterator
         for i, skill in enumerate(getattr(ch, key)):
             if skill not in campaign.skills:
                 yield base + (key, i), f"unknown skill {skill!r}"
-    for i, attack in enumerate(ch.attacks):
-        if not _dice_ok(attack.damage):
-            yield base + ("attacks", i, "damage"), f"{attack.damage!r} is not a dice expression"
     if ch.recruit is not None:
         if ch.kind is not CharacterKind.companion:
             yield base + ("recruit",), f"only companions can be recruited, but {cid!r} is a {ch.kind.value}"
@@ -81,8 +68,6 @@ def reference_problems(campaign: Campaign) -> Iterator[Problem]:
     for sid, skill in campaign.skills.items():
         if skill.stat not in campaign.rules.stats:
             yield ("skills", sid, "stat"), f"unknown stat {skill.stat!r}"
-        if skill.damage is not None and not _dice_ok(skill.damage):
-            yield ("skills", sid, "damage"), f"{skill.damage!r} is not a dice expression"
         for i, target in enumerate(skill.effective_against):
             if target not in chars:
                 yield ("skills", sid, "effective_against", i), f"unknown character {target!r}"

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from gm.campaign.conditions import Condition
-from gm.campaign.fields import CharacterKind, DiceExpr, Id, Strict, Text
+from gm.campaign.fields import CharacterKind, DiceExpr, Id, Int, Strict, Text
 
 __all__ = ["Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict", "Text"]
 
@@ -32,7 +32,7 @@ class Style(Strict):
 class Rules(Strict):
     system: Literal["d20"] = "d20"
     stats: list[Id] = Field(default_factory=lambda: ["might", "grace", "wits", "spirit"], min_length=1)
-    difficulty: dict[Id, int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
+    difficulty: dict[Id, Int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
 
 
 class Start(Strict):
@@ -56,7 +56,7 @@ class Fact(Strict):
 
 class Attack(Strict):
     name: str = Field(min_length=1, max_length=100)
-    bonus: int = 0
+    bonus: Int = 0
     damage: DiceExpr
 
 
@@ -65,9 +65,9 @@ class Character(Strict):
     name: str = Field(min_length=1, max_length=200)
     appearance: Text = Field(min_length=1)
     location: Id | None = None
-    stats: dict[Id, int] = Field(default_factory=dict)
-    hp: int | None = Field(default=None, ge=1, le=100000)
-    defense: int | None = Field(default=None, ge=0, le=100)
+    stats: dict[Id, Int] = Field(default_factory=dict)
+    hp: Int | None = Field(default=None, ge=1, le=100000)
+    defense: Int | None = Field(default=None, ge=0, le=100)
     inventory: list[Id] = Field(default_factory=list)
     persona: Text = ""
     knows: list[Fact] = Field(default_factory=list)
@@ -114,7 +114,7 @@ class Quest(Strict):
     title: str = Field(min_length=1, max_length=200)
     giver: Id | None = None
     stages: list[Stage] = Field(min_length=1)
-    rewards: dict[str, int] = Field(default_factory=dict)
+    rewards: dict[str, Int] = Field(default_factory=dict)
 
 
 class Campaign(Strict):
@@ -125,7 +125,7 @@ class Campaign(Strict):
     id: Id
     title: str = Field(min_length=1, max_length=200)
     summary: Text = ""
-    version: int = 1
+    version: Int = 1
     style: Style = Field(default_factory=Style)
     rules: Rules = Field(default_factory=Rules)
     start: Start
