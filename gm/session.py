@@ -6,24 +6,22 @@ import threading
 from collections.abc import Callable
 
 from gm.game import Game, TextSink, TurnResult
-from gm.runtime import TurnRecorder
 from gm.state.scene import SceneGraph
 
 
 class PlaySession:
-    """Plays turns on a game and sends each turn's plans to the recorder and the live stream."""
+    """Plays turns on a game and sends each turn's plans to its video (clips and the live stream, from one
+    world stream: see :func:`gm.runtime.open_video`)."""
 
-    def __init__(self, game: Game, recorder: TurnRecorder | None = None, broadcast=None):
-        self.game, self.recorder, self.broadcast = game, recorder, broadcast
+    def __init__(self, game: Game, video=None):
+        self.game, self.video = game, video
         self.listeners: list[Callable[[TurnResult], None]] = []
         self._lock = threading.Lock()
         self.last_clip: str | None = None
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
+        """Play one input (see ``Game.act``: a crashed turn is finished first and shown before it)."""
         with self._lock:
-            pending = self.game.pending()
-            if pending is not None and pending["type"] == "resume":
-                self.game.resume()  # a turn cut off by a crash: finish it before the next
             return self._shown(self.game.act(text, actor=actor, on_text=on_text))
 
     def act_round(self, actions: list[tuple[str, str]]) -> TurnResult:
@@ -37,14 +35,22 @@ class PlaySession:
             result = self.game.resume(value, on_text=on_text)
             return self._shown(result) if result is not None else None
 
+    def recover(self) -> TurnResult | None:
+        """Finish and show a turn the last process was cut off in, if any (on opening a game)."""
+        with self._lock:
+            result = self.game.recover()
+            return self._shown(result) if result is not None else None
+
     def _shown(self, result: TurnResult) -> TurnResult:
         """Send a finished turn's plans to the live stream and the recorder, and tell the listeners."""
+        if result.recovered is not None:
+            self._shown(result.recovered)
+        self.last_clip = None
         if result.waiting is None:
-            if self.broadcast is not None and result.plans:
+            if self.video is not None and result.plans:
                 from worldgen.plan import SegmentPlan
-                self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
-            if self.recorder is not None and result.plans:
-                self.last_clip = self.recorder.record_turn(result)
+                plans = [SegmentPlan.model_validate(p) for p in result.plans]
+                self.last_clip = result.clip = self.video.show_turn(result.number, plans)
             for listener in list(self.listeners):
                 listener(result)
         return result
@@ -54,7 +60,7 @@ class PlaySession:
         world = self.game.world()
         scene = SceneGraph.of(world)
         log = [{"turn": t.number, "input": t.input, "narration": t.narration, "ok": t.ok}
-               for t in self.game.store.turns(self.game.name, since=max(0, world.turn - 40))]
+               for t in self.game.log(since=max(0, world.turn - 40))]
         quests = []
         for key, q in world.quests.items():
             spec = world.campaign.quests[key]
@@ -71,8 +77,11 @@ class PlaySession:
             "quests": quests, "log": log, "in_combat": world.combat is not None,
         }
 
+    @property
+    def broadcast(self):
+        """The live fMP4 of this game's world stream, if the viewer is on."""
+        return self.video.broadcast if self.video is not None else None
+
     def close(self) -> None:
-        if self.broadcast is not None:
-            self.broadcast.stop()
-        if self.recorder is not None:
-            self.recorder.close()
+        if self.video is not None:
+            self.video.close()

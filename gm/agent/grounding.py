@@ -7,8 +7,8 @@ step that decides wins:
 1. a plain command (``take the fish``), after typo correction;
 2. a direction or a destination the player named: an exit there moves the party; none is a refusal that lists
    the exits, and "go to X" while at X changes nothing;
-3. an attempt no other action covers (search, climb, persuade ...): a ``check`` with its approach, target and
-   the stat whose description fits the words best;
+3. an attempt no other action covers (search, climb, persuade ...): a ``check`` with its approach and target
+   (its stat and difficulty are then settled by :class:`gm.agent.checks.CheckJudge`);
 4. a question or remark with no other action in it: talking to whoever is there;
 5. otherwise the scene's candidate intents (from the action registry), ranked by sentence-embedding similarity,
    with the everyday words for each action (its ``cues``) and the names the player used as evidence. A
@@ -31,7 +31,7 @@ import numpy as np
 
 from gm.actions import ACTIONS, REGISTRY, Candidate, resolve
 from gm.actions import candidates as scene_candidates
-from gm.actions.check import APPROACHES, DEFAULT_STAT_DESCRIPTIONS
+from gm.actions.check import APPROACHES
 from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
@@ -121,8 +121,11 @@ class EmbeddingGrounder:
 
     def __init__(self, embed: Embedder, chooser: Chooser | None = None, *, floor: float = 0.4,
                  close: float = 0.03, name_bonus: float = 0.12, cue_bonus: float = 0.12,
-                 always_ask_model: bool = False):
+                 always_ask_model: bool = False, judge=None):
+        from gm.agent.checks import CheckJudge
+
         self.embed = embed
+        self.judge = judge or CheckJudge(embed)  # settles open actions: stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
@@ -217,6 +220,7 @@ class EmbeddingGrounder:
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
         here = world.campaign.locations[world.party_location]
+        ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = normalize(c.text)
         tokens = words_.split()
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
@@ -225,7 +229,7 @@ class EmbeddingGrounder:
             direction = m.group("dir")
         going = Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
         if direction is not None and going and c.approach in (None, "climb"):
-            if direction in here.exits:
+            if direction in ways:
                 return Interpretation("action", intent=Intent(action=Action.move, target=direction), via="embedding")
             if c.approach is None:
                 return Interpretation("clarify", clarification=f"There's no way {direction} from here. "
@@ -237,7 +241,7 @@ class EmbeddingGrounder:
         places = [key for key in world.campaign.locations if place & _distinct_words(world, key)]
         if not places:
             return None
-        exits = [d for d, loc in here.exits.items() if loc in places]
+        exits = [d for d, loc in ways.items() if loc in places]
         if exits:
             return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]), via="embedding")
         if world.party_location in places:
@@ -269,32 +273,18 @@ class EmbeddingGrounder:
         if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
             return None
         target = self._check_target(world, me, c)
-        intent = Intent(action=Action.check, approach=c.approach, target=target, stat=self._stat(world, c),
-                        text=c.line.text)
+        # the stat and difficulty are the judge's (gm.agent.checks), from the campaign's stat descriptions
+        intent = Intent(action=Action.check, approach=c.approach, target=target, text=c.line.text)
         return Interpretation("action", intent=intent, via="embedding")
 
     def _check_target(self, world: World, me: CharacterState | None, c: Clause) -> str | None:
-        features = getattr(world, "features_here", None)  # lane checks' features, where the campaign has them
-        if features is not None:
-            said = words(c.text)
-            for key, feature in features():
-                label = " ".join([key.replace("-", " "), feature.name, *getattr(feature, "aliases", [])])
-                if said & (words(label) - STOP):
-                    return key
+        """What the attempt is aimed at: a feature here the words name, else a character or item here."""
+        said = words(c.text)
+        for key, feature in world.features_here():
+            if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP):
+                return key
         named = [k for k in sorted(c.named) if (k in world.characters or k in world.items) and _available(world, me, k)]
         return named[0] if named else (c.referred[0] if c.referred else None)
-
-    def _stat(self, world: World, c: Clause) -> str | None:
-        """The stat whose description fits the attempt best (``rules.stat_descriptions``, else the defaults')."""
-        rules = world.campaign.rules
-        described = dict(getattr(rules, "stat_descriptions", None) or {})
-        described = {s: described.get(s) or DEFAULT_STAT_DESCRIPTIONS.get(s) for s in rules.stats}
-        described = {s: d for s, d in described.items() if d}
-        if not described:
-            return None  # the rules' neutral default
-        stats = list(described)
-        sims = self._vectors([f"{s}: {described[s]}" for s in stats]) @ self._query(f"{c.approach}: {c.text}")
-        return stats[int(np.argmax(sims))]
 
     def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A question or remark with no other action in it is said to whoever is here."""
@@ -386,9 +376,8 @@ class EmbeddingGrounder:
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues)
         if intent.action is Action.move:
-            here = world.campaign.locations[world.party_location]
             places = named & set(world.campaign.locations) - {world.party_location}
-            return here.exits[intent.target] in places or len(targets) == 1 or not places
+            return world.exits().get(intent.target) in places or len(targets) == 1 or not places
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours

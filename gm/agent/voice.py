@@ -9,14 +9,14 @@ from gm import events as ev
 from gm.agent.faithful import check_flavor, first_sentence
 from gm.actions import Candidate
 from gm.agent.models import LanguageModel
-from gm.agent.narrate import prompt_environment, stream_words
+from gm.agent.narrate import stream_words, templates
 from gm.state.world import World
 
 
 def make_chooser(llm: LanguageModel):
     def choose(world: World, text: str, options: list[Candidate]) -> int | None:
-        prompt = prompt_environment(world.campaign).get_template("choose.j2").render(
-            text=text, options=[c.label for c in options])
+        prompt = templates(world.campaign).render(
+            "choose.j2", text=text, options=[c.label for c in options])
         return llm.choose(prompt, [c.label for c in options])
 
     return choose
@@ -27,8 +27,8 @@ def make_flavor(llm: LanguageModel, max_new_tokens: int = 32, sentences: int = 1
 
     def flavor(world: World, events: list[ev.Event], lines: list[str]) -> Iterator[str]:
         here = world.campaign.locations[world.party_location]
-        prompt = prompt_environment(world.campaign).get_template("flavor.j2").render(
-            place=here.name, description=here.description, visual=here.visual,
+        prompt = templates(world.campaign).render(
+            "flavor.j2", place=here.name, description=here.description, visual=here.visual,
             present=[c.name for c in world.present()] + [e.name for e in world.entities_at()], happened=lines)
         examples = tuple(line[5:].strip() for line in prompt.splitlines()[:-1] if line.startswith("Line:"))
         text = "".join(llm.stream(prompt, max_new_tokens=max_new_tokens, stop=("\n",)))
@@ -46,10 +46,8 @@ def make_flavor(llm: LanguageModel, max_new_tokens: int = 32, sentences: int = 1
 
 
 def make_extractor(llm: LanguageModel):
-    template = prompt_environment().get_template("extract_entity.j2")
-
     def extract(text: str) -> tuple[str, str] | None:
-        prompt = template.render(text=text)
+        prompt = templates().render("extract_entity.j2", text=text)
         out = "".join(llm.stream(prompt, max_new_tokens=24, stop=("\n",)))
         name, sep, appearance = out.partition("| Appearance:")
         if not sep:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
 from pydantic import Discriminator, Field, Tag
 
-from gm.campaign.fields import CharacterKind, Id, Strict
+from gm.campaign.fields import CharacterKind, Id, Int, Strict
 
 if TYPE_CHECKING:
     from gm.campaign.schema import Campaign
@@ -162,7 +162,7 @@ class Holds(BaseCondition):
 class Check(BaseCondition):
     key: ClassVar[str] = "check"
     check: str = Field(description="A stat name from `rules.stats`.")
-    dc: int | str = Field(description="A number or a name from `rules.difficulty`.")
+    dc: Int | str = Field(description="A number or a name from `rules.difficulty`.")
 
     def problems(self, campaign: Campaign, path: tuple) -> Iterator[Problem]:
         rules = campaign.rules
@@ -240,7 +240,9 @@ def reachable_locations(campaign: Campaign) -> set[str]:
     queue = deque(seen)
     while queue:
         loc = campaign.locations.get(queue.popleft())
-        for target in (loc.exits.values() if loc else ()):
+        hidden = [c.exit.to for f in loc.features.values() for check in f.checks.values()
+                  for c in (check.success, check.failure) if c.exit] if loc else []  # opened by checks in play
+        for target in [*(loc.exits.values() if loc else ()), *hidden]:
             if target not in seen:
                 seen.add(target)
                 queue.append(target)
