@@ -28,7 +28,8 @@ class Move(ActionSpec):
     cues = ('go', 'walk', 'head', 'move', 'run', 'travel', 'flee', 'leave', 'exit', 'return', 'enter',
             'retreat', 'crawl', 'continue', 'proceed', 'descend', 'ascend', 'jump', 'swim', 'hurry', 'step',
             'march', 'wander', 'go back', 'head back', 'fall back', 'turn back', 'back to', 'back outside',
-            'back out', 'the way i came', 'toward', 'towards', 'upstairs', 'downstairs', 'get out',
+            'back out', 'the way i came', 'toward', 'towards', 'upstairs', 'downstairs', 'get out', 'set off', 'head off', 'onward', 'press on',
+            'move on', 'keep going', 'follow the', 'further in',
             'make my way')
     targeted = True
 

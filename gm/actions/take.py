@@ -16,7 +16,7 @@ class Take(ActionSpec):
     usage = "take <item>"
     help = "pick up something lying here"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('take', 'pick up', 'grab', 'get', 'snatch', 'collect', 'pocket', 'snag', 'loot', 'steal', 'lift',
+    cues = ('take', 'pick up', 'grab', 'nab', 'get', 'snatch', 'collect', 'pocket', 'snag', 'loot', 'steal', 'lift',
             'slip', 'scoop')
     targeted = True
 

@@ -52,7 +52,7 @@ class CheckJudge:
         elif intent.stat in rules.stats:
             stat = intent.stat
         else:
-            stat = self.pick_stat(world, words)
+            stat = self.pick_stat(world, f"{approach}: {words}" if approach else words)  # the verb weighs most
         if check is not None:
             tier = check.dc if isinstance(check.dc, str) else None
         else:

@@ -49,8 +49,8 @@ _INJECTION = re.compile(r"\b(ignore (all |your |the |previous |prior )*(instruct
 _FILLER = re.compile(r"^((ok(ay)?|so|well|alright|right|yeah|yes|um+|uh+|hmm+|now|then|first)\b[ ,]*)*"
                      r"(i('ll| will| want to| try to| go to| am going to|'m going to| gonna)?|let me|let's|lets)?\s*"
                      r"((try|attempt|want|need|decide) to\s+)?")
-_GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|go back|head back|"
-                    r"make my way)\s+(back\s+)?(to|into|in|towards?|inside)\s+(the\s+)?(?P<place>[a-z0-9' -]+)")
+_GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|make my way)"
+                    r"(s|es|ed|ing)?\s+(back\s+)?(to|into|in|towards?|inside)\s+(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
                             r"continue|descend|ascend|get|fall back)\s+(back\s+)?(?P<dir>up|down)\b")
 # a player stating what their character is or has, rather than doing something
@@ -58,6 +58,8 @@ _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|w
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
+_ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
+_BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 
@@ -83,8 +85,8 @@ _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "b
 def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
     after a determiner it is a noun ("raises both hands" hands nothing over)."""
-    last = re.escape(cue[-1])
-    for m in re.finditer(rf"\b{re.escape(cue)}(?:{last}?(?:s|es|ed|d|ing))?\b", text):
+    pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
+    for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
         if not before or before[-1] not in _DETERMINERS:
             return True
@@ -125,7 +127,7 @@ class EmbeddingGrounder:
         from gm.agent.checks import CheckJudge
 
         self.embed = embed
-        self.judge = judge or CheckJudge(embed)  # settles open actions: stat and difficulty
+        self.judge = judge or CheckJudge(lambda texts: self._vectors(list(texts)))  # settles stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
@@ -227,7 +229,8 @@ class EmbeddingGrounder:
         m = _MOTION_BEFORE.search(words_)
         if direction is None and m and c.approach not in ("sneak", "hide"):
             direction = m.group("dir")
-        going = Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
+        going = (Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
+                 or not c.cues)  # "*sets off north*": a direction and no other action is going there
         if direction is not None and going and c.approach in (None, "climb"):
             if direction in ways:
                 return Interpretation("action", intent=Intent(action=Action.move, target=direction), via="embedding")
@@ -258,9 +261,11 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification="(Out of character, noted.) What does your character "
                                                            "do?", via="rules")
         words_ = normalize(c.text)
-        subject = re.match(r"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9' -]+?) "
+        subject = re.match(r"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+( [a-z0-9'-]+)?) "
                            r"(is|are|was|were|has been|have been|explodes|dies|falls|collapses|joins)\b", words_)
-        if subject and not c.line.question and (words(subject.group("subject")) & set(_name_index(world))):
+        index = _name_index(world)
+        beings = {k for w in words(subject.group("subject")) for k in index.get(w, ())} if subject else set()
+        if subject and not c.line.question and beings & (set(world.characters) | set(world.entities)):
             return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                            "What does your character do?", via="rules")
         if _CLAIM.match(words_):
@@ -311,7 +316,7 @@ class EmbeddingGrounder:
                         topic=self._topic(world, who.key, c.text))
         return Interpretation("action", intent=intent, via="embedding")
 
-    def _topic(self, world: World, who: str, text: str, floor: float = 0.35) -> str | None:
+    def _topic(self, world: World, who: str, text: str, floor: float = 0.2) -> str | None:
         """The fact of the NPC's own that the words ask about (a constrained choice), or None."""
         facts = world.spec(who).knows
         if not facts:
@@ -340,6 +345,7 @@ class EmbeddingGrounder:
             targets.add(o.intent.target)
             items.add(o.intent.item)
         said = words(c.text)
+        here = {k for k in c.named if (k in world.characters or k in world.items) and _available(world, me, k)}
         scored, i = [], 0
         for cand in options:
             n = len(cand.phrasings)
@@ -354,8 +360,10 @@ class EmbeddingGrounder:
                 score += self.cue_bonus
             elif c.cues:
                 score -= 2 * self.cue_bonus  # the words say another action
-            # everything the player named should take part: "toss the fish to the dog" is no drop
-            score -= self.name_bonus * len(c.named - set(cand.keys) - {world.party_location})
+            # everything here the player named should take part: "toss the fish to the dog" is no drop (what is
+            # not here, or what one talks about, is a subject, not a participant)
+            if action is not Action.talk:
+                score -= self.name_bonus * len(c.named & here - set(cand.keys))
             scored.append((cand, score))
         return sorted(scored, key=lambda cs: -cs[1])
 
@@ -366,6 +374,14 @@ class EmbeddingGrounder:
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
         targets, items = choices[intent.action]
+        # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
+        named_items = {k for k in named if k in world.items} - set(c.referred[:2])
+        if intent.item is not None and named_items and intent.item not in named_items:
+            return False
+        named_people = {k for k in named if k in world.characters and _available(world, None, k)} - set(c.referred[:2])
+        if intent.action in _ABOUT_SOMEONE and intent.target in world.characters and named_people and (
+                intent.target not in named_people):
+            return False
         if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
             return False  # putting something back somewhere, or naming one's weapon, is no drop
         if intent.action in (Action.take, Action.drop, Action.give) and intent.item not in meant:
@@ -377,7 +393,14 @@ class EmbeddingGrounder:
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues)
         if intent.action is Action.move:
             places = named & set(world.campaign.locations) - {world.party_location}
-            return world.exits().get(intent.target) in places or len(targets) == 1 or not places
+            if places:
+                return world.exits().get(intent.target) in places
+            if len(targets) == 1:
+                return True
+            # no place named and several ways: going is all the words say, or "back" says which way
+            if _BACK.search(normalize(c.text)):
+                return world.exits().get(intent.target) == world.previous_location
+            return Action.move in c.cues and not c.cues - {Action.move}
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours
@@ -390,7 +413,9 @@ class EmbeddingGrounder:
         ranked = self._ranked(world, me, c)
         top = [(cand.label, round(s, 3)) for cand, s in ranked[:3]]
         unmet = c.cues and not any(cand.intent.action in c.cues for cand, _ in ranked)
-        if not ranked or ranked[0][1] < self.floor or unmet:
+        # an action the words name in everyday terms needs less likeness to its phrasings ("come with me, boy")
+        floor = self.floor - self.cue_bonus / 2 if ranked and ranked[0][0].intent.action in c.cues else self.floor
+        if not ranked or ranked[0][1] < floor or unmet:
             return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
                                   candidates=top)
         best, score = ranked[0]
