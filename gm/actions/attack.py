@@ -10,7 +10,8 @@ from gm.intent import Action, Intent
 from gm.rules.engine import Resolution, attack_roll, hostile_target, start_combat, weapon
 from gm.state.world import CharacterState, World
 
-_FOES = {"monster", "enemy", "creature", "foe", "it", "them", "beast", "thing", "robot", "machine", "brute"}
+# general words for whoever one fights
+_FOES = {"monster", "enemy", "creature", "foe", "it", "them", "beast", "thing"}
 
 
 def enemies_here(world: World, actor: CharacterState | None) -> list[CharacterState]:

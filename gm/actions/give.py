@@ -11,8 +11,6 @@ from gm.intent import Action, Intent
 from gm.rules.engine import Refusal, Resolution, held_item, present_character
 from gm.state.world import CharacterState, World
 
-_FOOD = ("fish", "rice", "ball", "onigiri", "bread", "meat", "apple", "food", "snack", "cake", "jerky", "cheese")
-
 
 class Give(ActionSpec):
     action = Action.give
@@ -39,7 +37,6 @@ class Give(ActionSpec):
         out = []
         receivers = [ch for ch in others_here(world, actor) if ch.alive and ch.disposition != "hostile"]
         for item in world.inventory(actor.key):
-            food = any(f in f"{item.key} {item.appearance}".lower() for f in _FOOD)
             for ch in receivers:  # nobody hands gifts to a raging monster
                 desc = descriptor(ch.appearance)
                 out.append(Candidate.of(
@@ -47,8 +44,7 @@ class Give(ActionSpec):
                     f"give the {item.name} to {ch.name}",
                     [f"hand the {item.name} to {ch.name}", f"offer {ch.name} the {item.name}",
                      f"feed the {item.name} to the {desc}", f"return the {item.name} to {ch.name}",
-                     f"toss the {item.name} to {ch.name}"]
-                    + ([f"give {ch.name} something to eat", f"feed the {desc}"] if food else []),
+                     f"toss the {item.name} to {ch.name}", f"feed the {desc} the {item.appearance}"],
                     item.key, ch.key))
         return out
 

@@ -15,16 +15,6 @@ DIRECTIONS = {"n": "north", "s": "south", "e": "east", "w": "west", "u": "up", "
 STOP = {"the", "a", "an", "of", "to", "and", "with", "on", "in", "at", "my", "your", "his", "her", "its", "some",
         "from", "for", "into", "onto", "that", "this", "is", "are", "be", "i", "me", "you"}
 
-# Everyday words players use for what a descriptor names precisely.
-_HYPERNYMS = {
-    "shiba": "dog pup puppy doggo animal", "inu": "dog pup puppy animal", "wolf": "dog animal beast",
-    "hound": "dog animal", "raven": "bird", "drone": "robot bot machine", "mech": "robot machine",
-    "robot": "machine bot", "maiden": "woman girl priestess", "witch": "woman lady", "vendor": "man cook chef",
-    "headman": "man elder chief", "scientist": "doctor doc", "troll": "monster brute", "beast": "monster creature",
-    "leviathan": "monster creature beast", "onigiri": "food rice", "bell": "bell", "keycard": "card key",
-}
-
-
 def normalize(text: str) -> str:
     text = text.lower().replace("’", "'")
     text = re.sub(r"[^a-z0-9' -]+", " ", text)
@@ -102,8 +92,6 @@ def name_words(world: World, key: str) -> set[str]:
         found |= words(world.entities[key].name)
     elif key in (features := dict(world.features_here())):
         found |= words(features[key].name) | words(" ".join(features[key].aliases))
-    for word in found | (words(world.characters[key].appearance) if key in world.characters else set()):
-        found |= set(_HYPERNYMS.get(word, "").split())
     joined = [key, *(label for label in _labels(world, key))]
     found |= {normalize(label).replace("-", "").replace(" ", "") for label in joined if "-" in label or " " in label}
     return found

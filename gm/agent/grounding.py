@@ -398,9 +398,10 @@ class EmbeddingGrounder:
             if len(targets) == 1:
                 return True
             # no place named and several ways: going is all the words say, or "back" says which way
+            only_going = Action.move in c.cues and not c.cues - {Action.move}
             if _BACK.search(normalize(c.text)):
-                return world.exits().get(intent.target) == world.previous_location
-            return Action.move in c.cues and not c.cues - {Action.move}
+                return only_going and world.exits().get(intent.target) == world.previous_location
+            return only_going
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours
@@ -419,6 +420,13 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
                                   candidates=top)
         best, score = ranked[0]
+        unsaid = [(cand.label, cand.intent) for cand, _ in ranked if cand.intent.action is Action.give
+                  and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
+        if best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things in hand: ask
+            items = " or the ".join(world.items[i.item].name for _, i in unsaid)
+            return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
+                                                           f"the {items}?", via="embedding", candidates=top,
+                                  options=unsaid)
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
         close = [cand for cand, s in ranked[:3] if score - s < self.close]
         options = [(cand.label, cand.intent) for cand in close] if len(close) > 1 else []
