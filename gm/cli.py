@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from gm.campaign.loader import CampaignError, json_schema, load_campaign, shipped_campaigns
+from gm.safe_text import for_terminal, plain
 
 app = typer.Typer(help="Worldkeeper: a game master that remembers.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -20,7 +21,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True)
+    err.print(f"[red]error:[/red] {for_terminal(message)}", markup=True)
     return typer.Exit(code)
 
 
@@ -34,11 +35,11 @@ def campaign_validate(files: Annotated[list[Path], typer.Argument(help="Campaign
         except CampaignError as exc:
             bad += 1
             for problem in exc.problems:
-                err.print(str(problem), markup=False)
+                err.print(plain(problem), markup=False)
             continue
         stages = sum(len(q.stages) for q in c.quests.values())
-        out.print(f"{path}: ok: {c.title!r}, {len(c.locations)} locations, {len(c.characters)} characters, "
-                  f"{len(c.items)} items, {len(c.skills)} skills, {len(c.quests)} quests ({stages} stages)",
+        out.print(plain(f"{path}: ok: {c.title!r}, {len(c.locations)} locations, {len(c.characters)} characters, "
+                        f"{len(c.items)} items, {len(c.skills)} skills, {len(c.quests)} quests ({stages} stages)"),
                   markup=False)
     if bad:
         raise typer.Exit(1)
@@ -55,7 +56,7 @@ def campaign_list() -> None:
     """List the campaigns shipped with Worldkeeper."""
     for name, path in sorted(shipped_campaigns().items()):
         c = load_campaign(path)
-        out.print(f"{name}: {c.title} — {' '.join(c.summary.split())}", markup=False)
+        out.print(plain(f"{name}: {c.title} — {' '.join(c.summary.split())}"), markup=False)
 
 
 @app.command("bot")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from gm.campaign.loader import CampaignError, resolve_campaign
 from gm.cli import app, err, fail, out
 from gm.game import Game, TurnError, TurnResult, slug
+from gm.safe_text import json_line, plain
 from gm.settings import Settings
 
 
@@ -71,7 +71,7 @@ def play(
                                components=components, player_choices=script is None)
     except CampaignError as exc:
         for problem in exc.problems:
-            err.print(str(problem), markup=False)
+            err.print(plain(problem), markup=False)
         raise typer.Exit(1)
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
@@ -108,7 +108,7 @@ def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: s
     recovered = _finish_interrupted(session)
     if recovered is not None:
         out.print(f"Turn {recovered.number}, cut off when the game last stopped, is finished:", markup=False)
-        out.print(recovered.narration, markup=False)
+        out.print(plain(recovered.narration), markup=False)
     try:
         play_interactive(session, settings, url)
     finally:
@@ -117,7 +117,7 @@ def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: s
         if recorder is not None:
             video = recorder.finish()
             if video:
-                out.print(f"Session video: {video}", markup=False)
+                out.print(plain(f"Session video: {video}"), markup=False)
 
 
 def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
@@ -128,7 +128,7 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
     from gm.session import PlaySession
 
     session = PlaySession(game, recorder)
-    emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+    emit = (lambda obj: sys.stdout.write(json_line(obj) + "\n")) if json_out else None
 
     def report(result: TurnResult) -> None:
         if result.recovered is not None:
@@ -139,8 +139,8 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
         if emit:
             emit(trace)
         else:
-            out.print(f"> {result.input}", markup=False, style="bold")
-            out.print(result.narration, markup=False)
+            out.print(plain(f"> {result.input}"), markup=False, style="bold")
+            out.print(plain(result.narration), markup=False)
 
     recovered = _finish_interrupted(session, emit)
     if recovered is not None:
@@ -160,7 +160,7 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
         emit(final)
         sys.stdout.flush()
     elif recorder is not None:
-        out.print(f"Session video: {final['session_video']}", markup=False)
+        out.print(plain(f"Session video: {final['session_video']}"), markup=False)
 
 
 def _finish_interrupted(session, emit=None) -> TurnResult | None:
@@ -176,7 +176,7 @@ def _report_error(message: str, line: str | None, emit) -> None:
     if emit:
         emit({"type": "error", "input": line, "message": message})
     else:
-        err.print(message, markup=False)
+        err.print(plain(message), markup=False)
 
 
 @app.command()
@@ -190,13 +190,13 @@ def saves() -> None:
     if settings.database_url:
         for g in Store(settings.database_url).games():
             found = True
-            out.print(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location}", markup=False)
+            out.print(plain(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location}"), markup=False)
     elif folder.exists():
         for save in sorted(p for p in folder.iterdir() if (p / "game.sqlite").exists()):
             for g in Store(sqlite_url(save / "game.sqlite")).games():
                 found = True
-                out.print(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location} "
-                          f"(updated {g.updated_at:%Y-%m-%d %H:%M})", markup=False)
+                out.print(plain(f"{g.name}: {g.title}, turn {g.turn}, {g.status}, at {g.location} "
+                                f"(updated {g.updated_at:%Y-%m-%d %H:%M})"), markup=False)
     if not found:
         out.print("No saved games yet. Start one with: worldkeeper play", markup=False)
 
@@ -226,9 +226,9 @@ def serve(
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
     session = PlaySession(game, open_recorder(settings, game), open_broadcast(settings, game))
-    err.print(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}", markup=False)
+    err.print(plain(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}"), markup=False)
     try:
-        uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(session, token, host), host=host, port=port, log_level="warning")
     finally:
         session.close()
         game.close()
