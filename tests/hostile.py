@@ -14,6 +14,9 @@ from __future__ import annotations
 import copy
 import random
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,6 +215,46 @@ HOSTILE_LINES: list[tuple[str, str]] = [
 ]
 
 
+class ViewerServer:
+    """The viewer in a real uvicorn server on a free port, in a thread."""
+
+    def __init__(self, session, host: str = "127.0.0.1", token: str | None = None):
+        import uvicorn
+
+        from gm.web import create_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(create_app(session, token, host), host="127.0.0.1",
+                                                    port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def fuzz_lines(count: int, seed: int = 0) -> list[str]:
+    """Random mixes of the inert hostile lines and of risky code points: none may change the game."""
+    rng = random.Random(seed)
+    inert = [line for line, kind in HOSTILE_LINES if kind == INERT and len(line) < 200]
+    risky = [chr(c) for c in (*range(0, 32), 127, *range(0x80, 0xa0), 0x202e, 0x2066, 0x200b, 0xfeff)] + list("[]/\\@<>{}%$")
+    lines = []
+    for _ in range(count):
+        parts = rng.sample(inert, rng.randint(1, 3)) + ["".join(rng.choices(risky, k=rng.randint(1, 12)))]
+        rng.shuffle(parts)
+        line = " ".join(parts)
+        if line.lstrip().startswith(("/event", "/join")):
+            line = "x " + line
+        lines.append(line)
+    return lines
+
+
 # --- the database, before and after -------------------------------------------------------------
 
 # Written by every turn, whatever the line: the turn counter, the turn log, the checkpoints.
@@ -255,3 +298,98 @@ def allowed(kind: str, change: dict[str, tuple[int, int]], players: bool = False
         return change in ({}, {"entities": (0, 1)})
     expected = {"characters": (0, 1), **({"players": (0, 1)} if players else {})}
     return change in ({}, expected)
+
+
+# --- judging ---------------------------------------------------------------------------------------
+
+def without_styles(screen: str) -> str:
+    """A screen without Rich's own colour codes (SGR), the only escapes the terminal game may write."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", screen)
+
+
+def terminal_screen(session) -> str:
+    """The terminal game's status panel and help for ``session``, as a colour terminal receives them."""
+    import io
+
+    from rich.console import Console
+
+    import gm.tui as tui
+
+    buffer = io.StringIO()
+    saved, tui.console = tui.console, Console(file=buffer, force_terminal=True, width=120)
+    try:
+        tui.console.print(tui.status_panel(session))
+        tui.console.print(tui.TUI_HELP)
+    finally:
+        tui.console = saved
+    return buffer.getvalue()
+
+
+@dataclass
+class MutantVerdict:
+    refused: bool
+    located: bool  # every problem has file:line:column
+    completed: bool  # accepted and played to the end of the walkthrough
+    clean: bool  # no raw control byte in any message, narration or terminal screen
+    problem: str
+    validate_s: float
+    turns: int
+
+
+def judge_mutant(mutant: Mutant, folder: Path, index: int) -> MutantVerdict:
+    """Validate a mutant; play it with the plain-command walkthrough if accepted. A crash propagates."""
+    from gm.campaign.loader import CampaignError, parse_campaign
+    from gm.game import Game
+    from gm.safe_text import json_line
+    from gm.session import PlaySession
+    from playthrough import SHIPPED, play_to_end
+
+    path = folder / f"m{index}.yaml"
+    path.write_bytes(mutant.raw)
+    started = time.monotonic()
+    try:
+        parse_campaign(mutant.raw, str(path))
+    except CampaignError as exc:
+        took = time.monotonic() - started
+        located = all(p.line is not None and p.column is not None and str(p).startswith(f"{path}:{p.line}:{p.column}:")
+                      for p in exc.problems)
+        shown = "\n".join(str(p) for p in exc.problems)
+        return MutantVerdict(True, located, False, not RAW_CONTROL.search(shown), shown, took, 0)
+    took = time.monotonic() - started
+    stem = next(s for s in SHIPPED if mutant.label.startswith(s))
+    game = Game.create(path, folder / "saves", name=f"m{index}")
+    results: list = []
+    try:
+        play_to_end(game, **SHIPPED[stem], on_turn=results.append)
+    except AssertionError:  # the mutation made the walkthrough impossible: fine, if nothing crashed
+        pass
+    shown = "".join(json_line(r.trace()) for r in results) + without_styles(terminal_screen(PlaySession(game)))
+    completed = game.world().status == "completed"
+    game.close()
+    return MutantVerdict(False, False, completed, not RAW_CONTROL.search(shown), "", took, len(results))
+
+
+@dataclass
+class LineVerdict:
+    allowed: bool  # the database changed only as the line's kind allows
+    clean: bool  # no raw control byte in the turn's JSON, its narration or the terminal screen
+    change: dict
+    shown: str
+
+
+def judge_line(session, line: str, kind: str) -> LineVerdict:
+    """Play one line on ``session`` (a PlaySession) and compare the database before and after."""
+    from gm.game import TurnError
+    from gm.safe_text import json_line
+
+    url = session.game.store.engine.url.render_as_string(hide_password=False)
+    before = sql_state(url)
+    try:
+        result = session.act(line)
+        shown = json_line(result.trace())
+        narration = result.narration
+    except TurnError as exc:  # refused with a message: nothing may have changed
+        shown, narration, kind = json_line(str(exc)), str(exc), INERT
+    change = state_change(before, sql_state(url))
+    screen = without_styles(terminal_screen(session))
+    return LineVerdict(allowed(kind, change), not RAW_CONTROL.search(shown + screen), change, narration)

@@ -19,7 +19,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -28,12 +27,12 @@ import pytest
 from rich.console import Console
 
 from conftest import ROOT, run_cli, worldkeeper_cmd
-from hostile import EVENT, HOSTILE_LINES, JOIN, RAW_CONTROL, allowed, campaign_mutants, sql_state, state_change
-from playthrough import SHIPPED, play_to_end
+from hostile import (HOSTILE_LINES, JOIN, RAW_CONTROL, ViewerServer, allowed, campaign_mutants, judge_line,
+                     judge_mutant, sql_state, state_change)
 
 from gm.campaign.loader import CampaignError, parse_campaign
 from gm.campaign.templates import Templates
-from gm.game import Game, TurnError
+from gm.game import Game
 from gm.safe_text import for_discord, for_terminal, json_line, plain
 from gm.session import PlaySession
 
@@ -174,56 +173,13 @@ def test_player_rolls_are_bounded_too(tmp_path):
 def test_hostile_campaign_files_are_refused_at_a_place_or_play_to_the_end(tmp_path):
     mutants = campaign_mutants(count=110, seed=12)
     assert len(mutants) >= 100
-    refused = played = 0
-    for i, mutant in enumerate(mutants):
-        path = tmp_path / f"m{i}.yaml"
-        path.write_bytes(mutant.raw)
-        try:
-            parse_campaign(mutant.raw, str(path))
-        except CampaignError as exc:
-            assert not mutant.accept, (mutant.label, exc)
-            for problem in exc.problems:
-                assert problem.line is not None and problem.column is not None, (mutant.label, str(problem))
-                assert str(problem).startswith(f"{path}:{problem.line}:{problem.column}:")
-                assert not RAW_CONTROL.search(str(problem)), (mutant.label, str(problem))
-            refused += 1
-            continue
-        played += 1
-        stem = next(s for s in SHIPPED if mutant.label.startswith(s))
-        game = Game.create(path, tmp_path / "saves", name=f"m{i}")
-        session = PlaySession(game)
-        try:
-            results = play_to_end(game, **SHIPPED[stem])
-        except AssertionError:  # a mutation that makes the walkthrough impossible is fine, a crash is not
-            assert not mutant.accept, mutant.label
-            results = []
-        if mutant.accept:
-            assert game.world().status == "completed", mutant.label
-        for result in results:
-            assert not RAW_CONTROL.search(json_line(result.trace()))
-        _render_terminal(session)  # the names, markup and all, in the terminal's panels
-        game.close()
-    assert refused >= 90 and played >= 4, (refused, played)
-
-
-def _without_styles(screen: str) -> str:
-    """The screen without Rich's own colour codes (SGR), which are the only escapes it may hold."""
-    import re
-
-    return re.sub(r"\x1b\[[0-9;]*m", "", screen)
-
-
-def _render_terminal(session: PlaySession) -> str:
-    import gm.tui as tui
-
-    buffer = io.StringIO()
-    saved, tui.console = tui.console, Console(file=buffer, force_terminal=True, width=120)
-    try:
-        tui.console.print(tui.status_panel(session))
-        tui.console.print(tui.TUI_HELP)
-    finally:
-        tui.console = saved
-    return buffer.getvalue()
+    verdicts = [judge_mutant(mutant, tmp_path, i) for i, mutant in enumerate(mutants)]  # raises on a crash
+    for mutant, verdict in zip(mutants, verdicts):
+        assert verdict.located or not verdict.refused, (mutant.label, verdict.problem)
+        assert verdict.completed or not mutant.accept, (mutant.label, verdict.problem)
+        assert verdict.clean, mutant.label
+    refused = sum(v.refused for v in verdicts)
+    assert refused >= 90 and len(verdicts) - refused >= 4, refused
 
 
 # --- #12.5 markup and control characters --------------------------------------------------------
@@ -277,20 +233,11 @@ def test_hostile_lines_through_the_game_and_the_terminal(tmp_path):
     assert len(HOSTILE_LINES) >= 60
     game = Game.create(LANTERN, tmp_path, name="h")
     session = PlaySession(game)
-    url = _url(game)
     for line, kind in HOSTILE_LINES:
-        before = sql_state(url)
-        try:
-            result = session.act(line)
-            shown = json_line(result.trace())
-            assert "49" not in result.narration or "49" in line, "a template in a line is never rendered"
-        except TurnError as exc:  # refused with a message: nothing changed
-            shown, kind = json_line(str(exc)), "inert"
-        change = state_change(before, sql_state(url))
-        assert allowed(kind, change), (line[:60], change)
-        assert not RAW_CONTROL.search(shown), line[:60]
-        screen = _render_terminal(session)
-        assert not RAW_CONTROL.search(_without_styles(screen)), line[:60]
+        verdict = judge_line(session, line, kind)
+        assert verdict.allowed, (line[:60], verdict.change)
+        assert verdict.clean, line[:60]
+        assert "49" not in verdict.shown or "49" in line, "a template in a line is never rendered"
     world = game.world()
     assert world.characters["wren"].hp == world.characters["wren"].max_hp
     assert world.party_location == world.campaign.start.location
@@ -316,34 +263,10 @@ def test_hostile_lines_through_the_cli_script(tmp_path):
     assert inputs == [line.strip() for line in lines + ["north"] if line.strip() and not line.strip().startswith("#")]
 
 
-class _Server:
-    """The viewer in a real uvicorn server on a free port, in a thread."""
-
-    def __init__(self, session: PlaySession, host: str = "127.0.0.1", token: str | None = None):
-        import uvicorn
-
-        from gm.web import create_app
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(create_app(session, token, host), host="127.0.0.1",
-                                                    port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 def test_hostile_lines_through_the_viewer(tmp_path):
     game = Game.create(LANTERN, tmp_path, name="v")
     session = PlaySession(game)
-    server = _Server(session)
+    server = ViewerServer(session)
     url = _url(game)
     try:
         with httpx.Client(base_url=server.base, timeout=60) as client:
@@ -364,7 +287,7 @@ def test_hostile_lines_through_the_viewer(tmp_path):
 
 
 def test_hostile_lines_through_the_bot(tmp_path):
-    from test_bot import ALICE, CHANNEL, Bot, FakeInteraction, make_games
+    from test_bot import ALICE, CHANNEL, Bot, make_games
 
     from bot.cogs import CampaignCog, DirectorCog, PlayCog
 
@@ -417,7 +340,7 @@ def test_the_viewer_refuses_foreign_hosts_and_origins(tmp_path):
     import websockets.sync.client as ws_client
 
     game = Game.create(LANTERN, tmp_path, name="w")
-    server = _Server(PlaySession(game))
+    server = ViewerServer(PlaySession(game))
     own = f"http://127.0.0.1:{server.port}"
     try:
         with httpx.Client(base_url=server.base, timeout=30) as client:
@@ -456,7 +379,7 @@ def test_the_viewer_off_this_machine_names_its_host_and_keeps_the_token(tmp_path
     assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "localhost", "[::1]"]
     assert allowed_hosts("192.168.1.5")[0] == "192.168.1.5" and allowed_hosts("0.0.0.0") == ["*"]
     game = Game.create(LANTERN, tmp_path, name="x")
-    server = _Server(PlaySession(game), host="gm.example", token="secret")
+    server = ViewerServer(PlaySession(game), host="gm.example", token="secret")
     try:
         with httpx.Client(base_url=server.base, timeout=30) as client:
             assert client.get("/api/state?t=secret").status_code == 200, "the local names stay allowed"
