@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape as _escape_markup
 
 # Terminal escape sequences whole (so no ']52;c;...' residue is left behind): CSI, OSC (ended by
@@ -46,6 +47,17 @@ def plain(text: Any) -> str:
 def for_terminal(text: Any) -> str:
     """Text to embed in a Rich markup string: no control characters, no live ``[tags]``."""
     return _escape_markup(plain(text))
+
+
+class TerminalConsole(Console):
+    """A Rich console that strips control characters from every string it prints.
+
+    Markup in the strings is still read as markup: text from players and campaigns that goes
+    into a markup string (a panel title, an f-string with ``[bold]``) needs :func:`for_terminal`.
+    """
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 def for_discord(text: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.columns import Columns
-from rich.console import Console
 from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
@@ -13,16 +12,26 @@ from rich.table import Table
 from gm.actions import usage_lines
 from gm.campaign.loader import load_campaign, shipped_campaigns
 from gm.game import TurnError
-from gm.safe_text import for_terminal as esc, plain
+from gm.safe_text import TerminalConsole
+from gm.safe_text import for_terminal as esc
 from gm.session import PlaySession
 from gm.settings import Settings
 
-console = Console(highlight=False)
+# Player and campaign text is data: the console strips control characters from every string, and
+# `esc` escapes the text that goes into markup (panel titles, f-strings with [bold]).
+console = TerminalConsole(highlight=False)
 
-TUI_HELP = ("[bold]Play[/bold] by saying what you do: [italic]ask the old man what happened[/italic], "
-            "[italic]head north[/italic], [italic]pick up the lantern[/italic].\n"
-            f"[bold]Plain commands[/bold]: {'  '.join(usage_lines())}\n"
-            "[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit")
+TUI_COMMANDS = ("[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  "
+                "/help  /quit")
+
+
+def tui_help(session: PlaySession) -> str:
+    """How to play, with examples from the scene of the campaign being played (never another campaign's)."""
+    from gm.agent.narrate import scene_hints
+
+    hints = "\n".join(esc(line) for line in scene_hints(session.game.world()))
+    return ("[bold]Play[/bold] by saying what you do in your own words.\n" + (hints + "\n" if hints else "")
+            + f"[bold]Plain commands[/bold]: {esc('  '.join(usage_lines()))}\n" + TUI_COMMANDS)
 
 
 def choose_campaign() -> str | None:
@@ -40,7 +49,7 @@ def choose_campaign() -> str | None:
 
 
 def status_panel(session: PlaySession) -> Panel:
-    """The party, quest and place; every name in it is data (escaped), whoever wrote it."""
+    """The party, quest and place; every name in it is escaped, whoever wrote it."""
     state = session.state()
     party = Table(show_header=False, box=None, padding=(0, 1))
     for c in state["party"]:
@@ -51,8 +60,8 @@ def status_panel(session: PlaySession) -> Panel:
     here = esc(", ".join(e["name"] for e in state["scene"] if not e["in_party"])) or "nobody else"
     body = Columns([Panel(party, title="Party"), Panel(quests, title="Quest"),
                     Panel(f"{here}\n[dim]Exits:[/dim] {exits}", title=esc(state["location"]["name"]))])
-    return Panel(body, title=f"{esc(state['title'])} · turn {state['turn']}" + (" · [red]combat[/red]" if state["in_combat"]
-                                                                                else ""), border_style="dim")
+    combat = " · [red]combat[/red]" if state["in_combat"] else ""
+    return Panel(body, title=f"{esc(state['title'])} · turn {state['turn']}{combat}", border_style="dim")
 
 
 def _history(settings: Settings) -> None:
@@ -96,12 +105,14 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
     world = session.game.world()
     console.print(Panel(esc(" ".join(world.campaign.summary.split())), title=esc(world.campaign.title),
                         border_style="yellow"))
+    if world.turn == 0:  # the opening sets the scene
+        console.print(session.game.opening_scene(), markup=False)
     if view_url:
         console.print(f"Live viewer: {esc(view_url)}")
-    console.print(TUI_HELP)
+    console.print(tui_help(session))
     pending = session.game.pending()
     if pending is not None and pending.get("type") in ("choice", "roll"):  # the last run stopped while waiting
-        session.resume(_answer(pending), on_text=lambda chunk: console.print(plain(chunk), end="", markup=False))
+        session.resume(_answer(pending), on_text=lambda chunk: console.print(chunk, end="", markup=False))
         console.print()
     console.print(status_panel(session))
     while True:
@@ -118,26 +129,26 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                           f"[bold]worldkeeper play --resume {esc(session.game.name)}[/bold].")
             continue
         if line == "/help":
-            console.print(TUI_HELP)
+            console.print(tui_help(session))
             continue
         with console.status("[dim]the game master considers…[/dim]", spinner="dots"):
             first: list[str] = []
 
             def show(chunk: str) -> None:
                 first.append(chunk)
-                console.print(plain(chunk), end="", markup=False)
+                console.print(chunk, end="", markup=False)
 
             try:
                 result = session.act(line, on_text=show)
             except TurnError as exc:
                 result = None
-                console.print(plain(exc), markup=False, style="red")
+                console.print(str(exc), markup=False, style="red")
         try:
             while result is not None and result.waiting is not None:
                 result = session.resume(_answer(result.waiting), on_text=show)
         except TurnError as exc:
             result = None
-            console.print(plain(exc), markup=False, style="red")
+            console.print(str(exc), markup=False, style="red")
         console.print()
         if result is None:
             continue

@@ -319,7 +319,7 @@ def terminal_screen(session) -> str:
     saved, tui.console = tui.console, Console(file=buffer, force_terminal=True, width=120)
     try:
         tui.console.print(tui.status_panel(session))
-        tui.console.print(tui.TUI_HELP)
+        tui.console.print(tui.tui_help(session))
     finally:
         tui.console = saved
     return buffer.getvalue()

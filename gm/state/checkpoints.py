@@ -42,6 +42,10 @@ def _postgres(database_url: str) -> tuple[BaseCheckpointSaver, Callable[[], None
     # the checkpointer speaks psycopg 3 whatever driver the game's SQLAlchemy URL names
     conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    # a checkpoint must outlive the process that wrote it, not a crash of the server: without waiting for the
+    # disk at each of a turn's steps, a server crash can lose the last steps, and the turn is then re-run from
+    # an earlier one, which computes the same. The game's own commit stays synchronous.
+    conn.execute("SET synchronous_commit = off")
     saver = PostgresSaver(conn)
     conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
     try:
