@@ -24,7 +24,7 @@ from gm.campaign.loader import load_campaign
 from gm.state.checkpoints import open_checkpointer
 from gm.state.db import sqlite_url
 from gm.state.scene import SceneGraph
-from gm.state.store import SaveBusy, Store, TurnRecord
+from gm.state.store import SaveBusy, Store, TurnRecord, WaitingAction
 from gm.state.world import World
 
 TextSink = Callable[[str], None]
@@ -296,6 +296,22 @@ class Game:
 
     def _discard(self, number: int) -> None:
         self._saver.delete_thread(self._thread(number)["configurable"]["thread_id"])
+
+    # --- actions waiting for a round (kept in SQL so a round survives a restart: the Discord bot) ---------
+
+    def add_waiting_action(self, player: str, actor: str, text: str) -> int:
+        """Keep an action until its round is played; its id (ids grow in arrival order)."""
+        return self.store.add_waiting_action(self.name, player, actor, text)
+
+    def waiting_actions(self) -> list[WaitingAction]:
+        return self.store.waiting_actions(self.name)
+
+    def start_round(self, actions: list[WaitingAction], turn: int) -> None:
+        """Mark the actions as being played as ``turn`` (so a restart can tell whether it was stored)."""
+        self.store.start_round(self.name, [a.id for a in actions], turn)
+
+    def clear_waiting_actions(self, actions: list[WaitingAction]) -> None:
+        self.store.clear_waiting_actions(self.name, [a.id for a in actions])
 
     # --- the final state -------------------------------------------------------------
 
