@@ -132,7 +132,7 @@ class ChannelGames:
                  shards: Shards = Shards()):
         self.data_dir, self.components, self.database_url = data_dir, components, database_url
         self.window = window
-        self.recorder_factory = recorder_factory  # game -> TurnRecorder, or None for no clips
+        self.recorder_factory = recorder_factory  # game -> GameVideo (gm.runtime.open_recorder), or None for no clips
         self.rate = rate or RateLimiter()
         self.shards = shards
         self._sessions: dict[int, PlaySession] = {}

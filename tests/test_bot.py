@@ -18,10 +18,11 @@ from bot.cogs import CampaignCog, DirectorCog, PlayCog, RollButton, send
 from bot.service import ChannelGames, Place, RateLimiter, Reply
 from gm.agent.grounding import EmbeddingGrounder
 from gm.game import Components, Game
-from gm.runtime import TurnRecorder, make_planner
+from gm.runtime import make_planner
 from gm.settings import Settings
 from worldgen.backends.storyboard import StoryboardBackend
-from worldgen.recorder import SessionRecorder
+from worldgen.plan import SegmentPlan
+from worldgen.recorder import GameVideo
 
 GUILD, CHANNEL = 81234567890123456, 4242
 HERE = Place(GUILD, CHANNEL)
@@ -108,7 +109,9 @@ class FailingPlanner:
 def make_games(data: Path, grounder=None, clip_limit: int = 10 * 2**20, window: float = 0.3,
                planner=None, **kwargs) -> ChannelGames:
     def recorder(game):
-        return TurnRecorder(SessionRecorder(StoryboardBackend(), game.folder, SETTINGS.fps, clip_limit))
+        opening = make_planner(SETTINGS)(game.world(), [], game.world().turn, None)[-1]
+        return GameVideo(StoryboardBackend(), SegmentPlan.model_validate(opening), game.folder, SETTINGS.fps,
+                         clip_limit)
 
     return ChannelGames(data, Components(grounder=grounder, planner=planner or make_planner(SETTINGS)),
                         window=window, recorder_factory=recorder, rate=RateLimiter(count=100, per=1), **kwargs)

@@ -73,25 +73,28 @@ def test_terminal_game_in_tmux(tmp_path):
         term.type("/status")
         term.wait_for("14/14 hp, standing; carrying Hunting Knife, Smoked Fish")
         term.type("/quit")
-        screen = term.wait_for("Session video:")
+        term.wait_for("Clips:", "worldkeeper video solo")
     finally:
         term.close()
     saves = data / "saves" / "solo"
-    assert (saves / "session.mp4").exists() and len(list((saves / "clips").glob("*.mp4"))) == 4
+    # /status is an answer, not a turn: three turns, three clips; the session video is joined on request
+    assert len(list((saves / "clips").glob("*.mp4"))) == 3 and not (saves / "session.mp4").exists()
+    joined = run_cli("video", "solo", env=_env(data))
+    assert joined.returncode == 0 and (saves / "session.mp4").exists(), joined.stderr
     listed = run_cli("saves", env=_env(data))
-    assert "solo: The Lantern of Mirefen, turn 4" in listed.stdout
+    assert "solo: The Lantern of Mirefen, turn 3" in listed.stdout
 
     term = Tmux(f"wk{os.getpid()}b", [*worldkeeper_cmd(), "play", "--resume", "solo"], _env(data))
     try:
-        term.wait_for("turn 4")
+        term.wait_for("turn 3")
         term.type("go south")
         term.wait_for("Wren heads south to Mirefen Green.")
-        term.wait_for("turn 5")
+        term.wait_for("turn 4")
         term.type("/quit")
-        term.wait_for("Session video:")
+        term.wait_for("Clips:")
     finally:
         term.close()
-    assert len(list((saves / "clips").glob("*.mp4"))) == 5, "the resumed game's video continues"
+    assert len(list((saves / "clips").glob("*.mp4"))) == 4, "the resumed game's video continues"
 
 
 def _free_port() -> int:

@@ -168,8 +168,10 @@ class Store:
                 except OperationalError as exc:  # lock_timeout
                     raise SaveBusy(_busy(name, wait)) from exc
                 yield
+        elif self.engine.url.database in (None, "", ":memory:"):
+            yield  # an in-memory database lives in this process alone: Game's own lock is enough
         else:
-            database = Path(self.engine.url.database or "")
+            database = Path(self.engine.url.database)
             lock = FileLock(database.parent / f".{database.name}.{name}.lock", timeout=wait)
             try:
                 lock.acquire()
