@@ -6,7 +6,7 @@ from gm.game import Game
 
 
 def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: str, back: str, there: str,
-                closing: list[str], max_turns: int = 120, on_turn=None) -> list:
+                closing: list[str], max_turns: int = 120, on_turn=None, rest: str = "rest") -> list:
     """Play ``opening``, then fight ``boss`` at ``arena`` (fleeing ``back`` to rest when hurt and
     returning ``there``), then ``closing``. Returns every turn result; ``on_turn(result)`` sees each
     as it happens."""
@@ -28,7 +28,7 @@ def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: s
         if world.party_location == arena:
             line = back if pc.hp <= 5 else attack
         else:
-            line = "rest" if pc.hp < pc.max_hp else there
+            line = rest if pc.hp < pc.max_hp else there
         act(line)
     else:
         raise AssertionError(f"{boss} still standing after {max_turns} turns")

@@ -12,7 +12,6 @@ import pytest
 from conftest import ROOT, run_cli
 from gm.agent.evaluate import (DevsetError, Report, default_sets, evaluate, intent_fields, judge, load_cases,
                                scene_world)
-from gm.campaign.loader import load_campaign, resolve_campaign
 from gm.intent import Intent
 
 MAIN, UNTUNED = default_sets()

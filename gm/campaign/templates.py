@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from gm import events as ev
+from gm.safe_text import plain
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "flavor.j2": {"place": "The Green", "description": "a village green", "visual": "fog, thatched roofs",
                   "present": ["Tomas"], "happened": ["Wren talks to Tomas."]},
     "extract_entity.j2": {"text": "a giant red robot lands in the square"},
+    "judge_check.j2": {"what": "stat", "words": "I climb the old oak", "place": "The Green",
+                       "description": "a village green", "options": ["might: strength", "wits: perception"]},
 }
 FACTS = "facts.j2"
 # Characters that say "a format width": '%99999d', '{:>99999}'. Checked where a template formats.
@@ -268,7 +271,7 @@ class Templates:
                 self._failed.add(name)
                 compiled = self._env.get_template(name) if macros and not isinstance(exc, TemplateSyntaxError) else None
                 log.warning("%s's template %s failed (%s); using the shipped %s from now on",
-                            self.label, name, describe(exc, name, compiled), name)
+                            self.label, name, plain(describe(exc, name, compiled)), name)
         return _run(lambda: render(_shipped()))
 
 

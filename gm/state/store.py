@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -28,6 +28,7 @@ from gm.campaign.schema import Campaign, CharacterKind
 from gm.state.db import make_engine
 from gm.state.models import (
     CharacterRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow, QuestRow, TurnRow,
+    WaitingActionRow,
 )
 from gm.state.world import CharacterState, CombatState, EntityState, ItemState, QuestState, World
 
@@ -64,6 +65,17 @@ class TurnRecord:
 
 
 @dataclass(frozen=True)
+class WaitingAction:
+    """A player's action waiting for its round; ``turn`` is set once the round is being played."""
+
+    id: int
+    player: str
+    actor: str
+    text: str
+    turn: int | None = None
+
+
+@dataclass(frozen=True)
 class GameSummary:
     name: str
     campaign_id: str
@@ -76,7 +88,7 @@ class GameSummary:
 
 @lru_cache(maxsize=32)
 def _campaign(source: str) -> Campaign:
-    return parse_campaign(source, "<saved campaign>")
+    return parse_campaign(source, "<saved campaign>", check_templates=False)
 
 
 class Store:
@@ -243,6 +255,38 @@ class Store:
             game = _game(session, name)
             return {p.external_id: p.character for p in session.scalars(
                 select(PlayerRow).where(PlayerRow.game_id == game.id))}
+
+    # --- actions waiting for their round ------------------------------------------
+
+    def add_waiting_action(self, name: str, player: str, actor: str, text: str) -> int:
+        """Store an action until its round is played; returns its id (ids grow in arrival order)."""
+        with self._sessions.begin() as session:
+            row = WaitingActionRow(game_id=_game(session, name).id, player=player, actor=actor, text=text)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def waiting_actions(self, name: str) -> list[WaitingAction]:
+        """In arrival order."""
+        with self._sessions() as session:
+            game = _game(session, name)
+            rows = session.scalars(select(WaitingActionRow).where(WaitingActionRow.game_id == game.id)
+                                   .order_by(WaitingActionRow.id)).all()
+            return [WaitingAction(r.id, r.player, r.actor, r.text, r.turn) for r in rows]
+
+    def start_round(self, name: str, ids: list[int], turn: int) -> None:
+        """Mark these waiting actions as being played as ``turn``."""
+        with self._sessions.begin() as session:
+            session.execute(update(WaitingActionRow).where(WaitingActionRow.id.in_(ids)).values(turn=turn))
+
+    def clear_waiting_actions(self, name: str, ids: list[int]) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(WaitingActionRow).where(WaitingActionRow.id.in_(ids)))
+
+    def games_with_waiting_actions(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(GameRow.name).where(
+                GameRow.id.in_(select(WaitingActionRow.game_id).distinct())).order_by(GameRow.name)))
 
 
 def _lock_key(name: str) -> int:
