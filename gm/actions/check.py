@@ -28,6 +28,9 @@ GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "list
 class Check(ActionSpec):
     action = Action.check
     help = "attempt something no other action covers (search, climb, force, sneak ...): a stat roll"
+    # named by its verb: an attempt whose verb the player never said ranks lower ("take a nap by the post"
+    # is no climb of the post, though it names the post)
+    targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
         return None
@@ -36,10 +39,12 @@ class Check(ActionSpec):
         out = []
         for key, feature in world.features_here():
             for approach in feature.checks:
-                out.append(Candidate.of(
+                cand = Candidate.of(
                     world, Intent(action=self.action, approach=approach, target=key), f"{approach} the {feature.name}",
                     [f"try to {approach} the {feature.name}", f"{approach} {feature.name}",
-                     *[f"{approach} the {alias}" for alias in feature.aliases]], key))
+                     *[f"{approach} the {alias}" for alias in feature.aliases]], key)
+                cand.names = verb_forms(approach)
+                out.append(cand)
         here = world.party_location
         anything_here = tuple([c.key for c in world.present() if actor is None or c.key != actor.key]
                               + [i.key for i in world.items_at(here)] + [e.key for e in world.entities_at(here)]
@@ -48,7 +53,7 @@ class Check(ActionSpec):
             cand = Candidate.of(world, Intent(action=self.action, approach=approach), f"try to {approach}",
                                 [f"{approach} around", f"attempt to {approach}", f"I {approach}"])
             # the verb names it, and it may be about anything here ("sneak past the wolf")
-            cand.names, cand.keys = {approach}, anything_here
+            cand.names, cand.keys = verb_forms(approach), anything_here
             out.append(cand)
         return out
 
@@ -154,6 +159,13 @@ def _hurt(r: Resolution, actor: CharacterState, damage: str, approach: str) -> N
                  actor.hp - 1)
     if amount > 0:
         r.emit(ev.Damage(target=actor.key, amount=amount, hp=actor.hp - amount))
+
+
+def verb_forms(verb: str) -> set[str]:
+    """'climb' -> {'climb', 'climbs', 'climbing', 'climbed'}: the words that say the approach."""
+    from lemminflect import getAllInflections
+
+    return {verb} | {form for forms in getAllInflections(verb, upos="VERB").values() for form in forms}
 
 
 def gerund(verb: str) -> str:
