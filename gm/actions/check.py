@@ -25,12 +25,32 @@ from gm.state.world import CharacterState, World, marker
 GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "listen")
 
 
+# What players attempt that no other action covers, by the everyday words for it (general English): the first
+# word of each entry is the approach recorded on the intent.
+APPROACHES: dict[str, tuple[str, ...]] = {
+    "search": ("search", "rummage", "look for", "hunt for", "dig through", "scour", "ransack", "go through",
+               "look through", "check for", "salvage", "scavenge", "investigate", "inspect", "examine"),
+    "listen": ("listen", "eavesdrop"),
+    "track": ("track", "tracks", "footprints", "trail"),
+    "climb": ("climb", "scale", "clamber", "shimmy"),
+    "sneak": ("sneak", "creep", "tiptoe", "stalk", "quietly", "unseen", "without anyone seeing"),
+    "hide": ("hide", "take cover", "for cover", "duck behind", "dive behind", "conceal"),
+    "force": ("force", "pry", "break open", "kick open", "bash open", "smash open", "break down", "shove open"),
+    "read": ("read", "decipher", "decode", "translate"),
+    "persuade": ("persuade", "convince", "sweet-talk", "sweet talk", "charm", "coax", "talk into", "flatter"),
+    "intimidate": ("intimidate", "threaten", "scare", "frighten", "menace", "demand", "in his face", "in her face",
+                   "face and demand", "bully"),
+    "hack": ("hack", "override", "bypass"),
+    "repair": ("repair", "fix", "mend", "patch", "tinker"),
+    "haggle": ("haggle", "bargain", "barter"),
+    "balance": ("balance", "tightrope"),
+    "pick": ("pick the lock", "lockpick", "pick lock"),
+}
+
 class Check(ActionSpec):
     action = Action.check
     help = "attempt something no other action covers (search, climb, force, sneak ...): a stat roll"
-    # named by its verb: an attempt whose verb the player never said ranks lower ("take a nap by the post"
-    # is no climb of the post, though it names the post)
-    targeted = True
+    cues = tuple(cue for words in APPROACHES.values() for cue in words)
 
     def parse(self, rest: str, world: World) -> Intent | None:
         return None
@@ -39,12 +59,10 @@ class Check(ActionSpec):
         out = []
         for key, feature in world.features_here():
             for approach in feature.checks:
-                cand = Candidate.of(
+                out.append(Candidate.of(
                     world, Intent(action=self.action, approach=approach, target=key), f"{approach} the {feature.name}",
                     [f"try to {approach} the {feature.name}", f"{approach} {feature.name}",
-                     *[f"{approach} the {alias}" for alias in feature.aliases]], key)
-                cand.names = verb_forms(approach)
-                out.append(cand)
+                     *[f"{approach} the {alias}" for alias in feature.aliases]], key))
         here = world.party_location
         anything_here = tuple([c.key for c in world.present() if actor is None or c.key != actor.key]
                               + [i.key for i in world.items_at(here)] + [e.key for e in world.entities_at(here)]
@@ -53,7 +71,7 @@ class Check(ActionSpec):
             cand = Candidate.of(world, Intent(action=self.action, approach=approach), f"try to {approach}",
                                 [f"{approach} around", f"attempt to {approach}", f"I {approach}"])
             # the verb names it, and it may be about anything here ("sneak past the wolf")
-            cand.names, cand.keys = verb_forms(approach), anything_here
+            cand.names, cand.keys = {approach}, anything_here
             out.append(cand)
         return out
 
@@ -159,13 +177,6 @@ def _hurt(r: Resolution, actor: CharacterState, damage: str, approach: str) -> N
                  actor.hp - 1)
     if amount > 0:
         r.emit(ev.Damage(target=actor.key, amount=amount, hp=actor.hp - amount))
-
-
-def verb_forms(verb: str) -> set[str]:
-    """'climb' -> {'climb', 'climbs', 'climbing', 'climbed'}: the words that say the approach."""
-    from lemminflect import getAllInflections
-
-    return {verb} | {form for forms in getAllInflections(verb, upos="VERB").values() for form in forms}
 
 
 def gerund(verb: str) -> str:
