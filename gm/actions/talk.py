@@ -15,6 +15,9 @@ class Talk(ActionSpec):
     verbs = ("talk to", "talk with", "talk", "speak to", "speak with", "ask", "chat with")
     usage = "talk to <someone>"
     help = "speak with someone here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('talk', 'speak', 'chat', 'ask', 'say', 'greet', 'tell', 'thank', 'hello', 'hi', 'hey', 'question',
+            'nod', 'wave', 'bow', 'whisper', 'shout', 'call', 'reply', 'answer', 'introduce', 'chat up')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

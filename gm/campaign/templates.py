@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from gm import events as ev
+from gm.safe_text import plain
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ class Templates:
                 self._failed.add(name)
                 compiled = self._env.get_template(name) if macros and not isinstance(exc, TemplateSyntaxError) else None
                 log.warning("%s's template %s failed (%s); using the shipped %s from now on",
-                            self.label, name, describe(exc, name, compiled), name)
+                            self.label, name, plain(describe(exc, name, compiled)), name)
         return _run(lambda: render(_shipped()))
 
 

@@ -104,6 +104,9 @@ class World:
     gifts: set[tuple[str, str, str]] = field(default_factory=set)  # (item, giver, receiver)
     entities: dict[str, EntityState] = field(default_factory=dict)
     combat: CombatState | None = None
+    # what the latest events were about, newest first: what a player's "it" or "her" means next. Not stored in
+    # SQL; the turn graph restores it from the last turn's events (``note_referents``).
+    referents: list[str] = field(default_factory=list, compare=False)
 
     # --- construction ------------------------------------------------------
 
@@ -149,6 +152,12 @@ class World:
 
     def pcs(self) -> list[CharacterState]:
         return [c for c in self.party() if c.kind is CharacterKind.pc]
+
+    def lead(self) -> CharacterState | None:
+        """Who acts when no player is named: the first living pc in ``start.party`` order (then any pc)."""
+        order = {key: i for i, key in enumerate(self.campaign.start.party)}
+        pcs = sorted(self.pcs(), key=lambda c: (not c.alive, order.get(c.key, len(order))))
+        return pcs[0] if pcs else None
 
     def present(self, location: str | None = None) -> list[CharacterState]:
         location = location or self.party_location
@@ -213,6 +222,18 @@ class World:
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is not None:
             handler(event)
+        self.note_referents([event])
+
+    _REFERENT_FIELDS = ("item", "target", "to", "character", "speaker", "source", "teacher", "skill")
+
+    def note_referents(self, events: list[ev.Event]) -> None:
+        """Remember what ``events`` were about (characters outside the party, items, skills), newest first."""
+        for event in events:
+            about = [getattr(event, f) for f in self._REFERENT_FIELDS if isinstance(getattr(event, f, None), str)]
+            about = [k for k in about if k in self.items or self.campaign.skills.get(k) is not None
+                     or (k in self.characters and not self.characters[k].in_party)]
+            if about:
+                self.referents = list(dict.fromkeys(about + self.referents))[:8]
 
     def _on_moved(self, e: ev.Moved) -> None:
         for key in e.characters:
