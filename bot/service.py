@@ -376,18 +376,17 @@ class ChannelGames:
         if not futures:
             return
         async with self._turns[place.channel]:
-            replies = await asyncio.to_thread(self._round_sync, session)
+            # only this window's actions: one arriving meanwhile waits for its own round
+            replies = await asyncio.to_thread(lambda: self._round_sync(
+                session, [a for a in session.game.waiting_actions() if a.id in futures]))
         for action_id, future in futures.items():
             if not future.done():
                 future.set_result(replies.get(action_id) or _problem("That action was not played; try again."))
 
-    def _round_sync(self, session: PlaySession, actions: list[WaitingAction] | None = None,
-                    failed=_failed) -> dict[int, Reply]:
-        """Play the game's waiting actions (or these) as one turn; a reply for each action, by its id.
-        A round that raises is rolled back and every action gets ``failed(exception, actions)``."""
+    def _round_sync(self, session: PlaySession, actions: list[WaitingAction], failed=_failed) -> dict[int, Reply]:
+        """Play these waiting actions as one turn; a reply for each action, by its id. A round that raises
+        is undone and every action gets ``failed(exception, actions)``."""
         game = session.game
-        if actions is None:
-            actions = [a for a in game.waiting_actions() if a.turn is None]
         if not actions:
             return {}
         try:
