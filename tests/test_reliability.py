@@ -287,7 +287,7 @@ def test_hostile_lines_through_the_viewer(tmp_path):
 
 
 def test_hostile_lines_through_the_bot(tmp_path):
-    from test_bot import ALICE, CHANNEL, Bot, make_games
+    from test_bot import ALICE, Bot, make_games
 
     from bot.cogs import CampaignCog, DirectorCog, PlayCog
 
@@ -295,7 +295,7 @@ def test_hostile_lines_through_the_bot(tmp_path):
         bot = Bot(make_games(tmp_path, window=0.05))
         await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
-        url = _url(bot.games.session(CHANNEL).game)
+        url = _url(await bot.game())
         for line, kind in HOSTILE_LINES:
             before = sql_state(url)
             if line.startswith("/event "):
