@@ -112,7 +112,10 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
     console.print(tui_help(session))
     pending = session.game.pending()
     if pending is not None and pending.get("type") in ("choice", "roll"):  # the last run stopped while waiting
-        session.resume(_answer(pending), on_text=lambda chunk: console.print(chunk, end="", markup=False))
+        try:
+            session.resume(_answer(pending), on_text=lambda chunk: console.print(chunk, end="", markup=False))
+        except TurnError as exc:  # undone: the game goes on from its last stored turn
+            console.print(str(exc), markup=False, style="red")
         console.print()
     console.print(status_panel(session))
     while True:

@@ -77,16 +77,31 @@ def test_a_bad_override_is_a_located_error(template, message, offset):
 
 
 def test_facts_macros_are_rendered_against_every_event_kind():
+    import re
+
     facts = (ROOT / "prompts" / "facts.j2").read_text(encoding="utf-8")
-    broken = facts.replace("{{ n(e.character) }} is defeated!", "{{ n(e.character) }} is {{ e.how }}!")
-    problems = _refused(_with_prompt("facts.j2", broken))
+
+    def with_macro(kind: str, body: str) -> str:
+        return re.sub(rf"{{% macro {kind}\((.*?)\) %}}.*?{{% endmacro %}}",
+                      lambda m: f"{{% macro {kind}({m.group(1)}) %}}{body}{{% endmacro %}}", facts, flags=re.S)
+
+    problems = _refused(_with_prompt("facts.j2", with_macro("defeated", "{{ n(e.character) }} is {{ e.how }}!")))
     assert "macro 'defeated' fails on a sample defeated event" in problems[0].message
     assert "has no attribute 'how'" in problems[0].message
-    reasons = facts.replace("{'victory': 'The fight is won.', 'fled': 'You escape the fight.', ",
-                            "{'victory': 'The fight is won.', ")
+    reasons = with_macro("combat_ended", "{{ {'victory': 'The fight is won.'}[e.reason] }}")
     problems = _refused(_with_prompt("facts.j2", reasons))
     assert "macro 'combat_ended'" in problems[0].message, "each literal value of an event is sampled"
     assert parse_campaign(_with_prompt("facts.j2", facts)).prompts["facts.j2"].strip() == facts.strip()
+
+
+def test_validation_renders_facts_with_the_interface_play_uses():
+    from gm.agent.narrate import SceneNamer
+    from gm.campaign.templates import SampleNamer
+
+    def public(cls):
+        return {name for name in vars(cls) if not name.startswith("_")}
+
+    assert public(SampleNamer) == public(SceneNamer)
 
 
 def test_an_override_of_no_template_is_an_error():
@@ -287,7 +302,7 @@ def test_hostile_lines_through_the_viewer(tmp_path):
 
 
 def test_hostile_lines_through_the_bot(tmp_path):
-    from test_bot import ALICE, Bot, make_games
+    from test_bot import ALICE, HERE, Bot, make_games
 
     from bot.cogs import CampaignCog, DirectorCog, PlayCog
 
@@ -295,7 +310,7 @@ def test_hostile_lines_through_the_bot(tmp_path):
         bot = Bot(make_games(tmp_path, window=0.05))
         await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
-        url = _url(await bot.game())
+        url = _url((await bot.games.session(HERE)).game)
         for line, kind in HOSTILE_LINES:
             before = sql_state(url)
             if line.startswith("/event "):

@@ -119,12 +119,12 @@ def _template_problem(source: str, doc: YamlDocument, name: str, message: str, l
     return Problem(source, first + line - 1, mark.column, _path_text(path), message)
 
 
-def _names(campaign: Campaign):
+def _names(campaign: Campaign) -> dict[str, str]:
     """Display names by id, as play's namer gives them, for rendering sample events."""
     names = {k: v.name for table in (campaign.characters, campaign.items, campaign.locations, campaign.skills)
              for k, v in table.items()}
     names.update({k: q.title for k, q in campaign.quests.items()})
-    return lambda key: names.get(key, key)
+    return names
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -334,9 +334,34 @@ def sample_events() -> Iterator[ev.Event]:
                     yield cls(**{**base, name: value})
 
 
+class SampleNamer:
+    """The ``n`` that facts macros get during validation, with the interface of play's
+    :class:`gm.agent.narrate.SceneNamer` (a test keeps the two alike): ``n(id)`` a display name,
+    ``n.place(location)``, ``n.hurt(id, hp)`` and ``n.person(id)`` sample answers."""
+
+    def __init__(self, names: dict[str, str] | None = None):
+        self._names = names or {}
+
+    def __call__(self, key: str) -> str:
+        return self._names.get(key, key)
+
+    def place(self, location: str) -> str:
+        return f"{self(location)}: a sample place. Ways on: north."
+
+    def hurt(self, key: str, hp: int) -> str:
+        return "is hurt"
+
+    def person(self, key: str) -> bool:
+        return True
+
+
 def template_problems(prompts: dict[str, str],
-                      namer: Callable[[str], str] = str) -> Iterator[tuple[str, str, int | None]]:
-    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``."""
+                      names: dict[str, str] | None = None) -> Iterator[tuple[str, str, int | None]]:
+    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``.
+
+    ``names`` are the campaign's display names by id, for the sample events' ``n(id)``.
+    """
+    namer = SampleNamer(names)
     shipped = shipped_names()
     env = BudgetedEnvironment(prompts)
     for name, source in prompts.items():
@@ -360,7 +385,7 @@ def template_problems(prompts: dict[str, str],
             yield name, *failure
 
 
-def _render_samples(env: BudgetedEnvironment, name: str, namer: Callable[[str], str]) -> tuple[str, int | None] | None:
+def _render_samples(env: BudgetedEnvironment, name: str, namer: SampleNamer) -> tuple[str, int | None] | None:
     if name != FACTS:
         try:
             _run(lambda: env.get_template(name).render(**SAMPLE_CONTEXT[name]))
