@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from gm.campaign.loader import CampaignError, load_campaign, parse_campaign, resolve_campaign, shipped_campaigns
 from gm.game import Components, Game, TurnError, TurnResult, TurnWaiting
+from gm.safe_text import for_discord
 from gm.session import PlaySession
 from gm.state.store import Store, TurnRecord, WaitingAction
 
@@ -70,7 +71,7 @@ LOST = "The round was lost"
 
 def _lost(exc: BaseException, actions: list[WaitingAction]) -> Reply:
     """What players are told when the round they waited in could not be played after a restart."""
-    lost = "\n".join(f"<@{a.player}>: {a.text}" for a in actions)[:1500]
+    lost = "\n".join(f"<@{a.player}>: {for_discord(a.text)}" for a in actions)[:1500]
     return Reply(LOST, "The bot restarted while these actions waited for their round, and the round could not be "
                  f"played ({type(exc).__name__}). Please act again:\n{lost}", error=True)
 
