@@ -37,6 +37,10 @@ class Intent(BaseModel):
     skill: str | None = None
     stat: str | None = None  # for a free stat check
     actor: str | None = None  # the pc acting; None means the first pc in the party
+    text: str | None = None  # the player's own words that matter: what they say or ask (talk), attempt (check)
+    approach: str | None = None  # for check: a short verb for what is attempted (search, persuade, ...)
+    dc: str | None = None  # a difficulty tier name from rules.difficulty
+    topic: str | None = None  # for talk: the fact or topic id the words ask about, chosen from the NPC's own
 
     def as_dict(self) -> dict:
         return {"action": self.action.value, "target": self.target, "item": self.item, "skill": self.skill}

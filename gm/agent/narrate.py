@@ -8,24 +8,17 @@ flavor line, kept only when :func:`gm.agent.faithful.check_flavor` passes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from importlib import resources
-
-from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from gm import events as ev
 from gm.campaign.schema import Campaign
 from gm.state.world import World
+from prompts import environment
 
 
 def prompt_environment(campaign: Campaign | None = None) -> SandboxedEnvironment:
     """Templates from ``prompts/``, overridable per campaign. Sandboxed: campaign files are untrusted."""
-    shipped = str(resources.files("prompts"))
-    overrides = dict(campaign.prompts) if campaign is not None else {}
-    return SandboxedEnvironment(
-        loader=ChoiceLoader([DictLoader(overrides), FileSystemLoader(shipped)]),
-        undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-    )
+    return environment(campaign.prompts if campaign is not None else None)
 
 
 def namer(world: World) -> Callable[[str], str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import d20
 
 from gm.campaign.schema import (
-    AllOf, AnyOf, At, Campaign, Character, CharacterKind, Check, Condition, Defeated, Gave,
+    AllOf, AnyOf, At, AttitudeAtLeast, Campaign, Character, CharacterKind, Check, Condition, Defeated, Gave,
     Holds, KnowsSkill, Learned, Recruited,
 )
 
@@ -39,14 +39,21 @@ def reachable_locations(campaign: Campaign) -> set[str]:
     return seen
 
 
-def condition_references(campaign: Campaign, cond: Condition, path: tuple) -> Iterator[Problem]:
+def condition_references(campaign: Campaign, cond: Condition, path: tuple,
+                         subject: str | None = None) -> Iterator[Problem]:
+    """Problems with what ``cond`` names; ``subject`` is the character whose `recruit`/`teach` it is."""
     chars, items, locs = campaign.characters, campaign.items, campaign.locations
     facts, skills = campaign.facts(), campaign.skills
     match cond:
         case AnyOf(any=children) | AllOf(all=children):
             key = "any" if isinstance(cond, AnyOf) else "all"
             for i, child in enumerate(children):
-                yield from condition_references(campaign, child, path + (key, i))
+                yield from condition_references(campaign, child, path + (key, i), subject)
+        case AttitudeAtLeast(of=None) if subject is None:
+            yield path + ("attitude",), "say whose attitude: `of: CHARACTER` (only a character's own `recruit` " \
+                                        "or `teach` may leave it out)"
+        case AttitudeAtLeast(of=who) if who is not None and who not in chars:
+            yield path + ("of",), f"unknown character {who!r}"
         case Learned(learned=fact) if fact not in facts:
             yield path + ("learned",), f"unknown fact {fact!r}: no character `knows` it"
         case Recruited(recruited=who) if who not in chars:
@@ -117,7 +124,18 @@ def _character_problems(campaign: Campaign, cid: str, ch: Character) -> Iterator
     if ch.recruit is not None:
         if ch.kind is not CharacterKind.companion:
             yield base + ("recruit",), f"only companions can be recruited, but {cid!r} is a {ch.kind.value}"
-        yield from condition_references(campaign, ch.recruit, base + ("recruit",))
+        yield from condition_references(campaign, ch.recruit, base + ("recruit",), cid)
+    if ch.teach is not None:
+        if not ch.teaches:
+            yield base + ("teach",), f"{cid!r} has a `teach` condition but `teaches` nothing"
+        yield from condition_references(campaign, ch.teach, base + ("teach",), cid)
+    known = {fact.id for fact in ch.knows}
+    for tid, topic in ch.topics.items():
+        if topic.reveals is not None and topic.reveals not in known:
+            yield base + ("topics", tid, "reveals"), (
+                f"topic {tid!r} reveals {topic.reveals!r}, which {cid!r} does not know (add it to its `knows`)")
+        if tid in known:
+            yield base + ("topics", tid), f"topic id {tid!r} is also one of {cid!r}'s `knows` fact ids"
 
 
 def reference_problems(campaign: Campaign) -> Iterator[Problem]:

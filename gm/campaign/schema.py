@@ -71,6 +71,13 @@ class Check(Strict):
     dc: int | str = Field(description="A number or a name from `rules.difficulty`.")
 
 
+class AttitudeAtLeast(Strict):
+    attitude: Literal["hostile", "wary", "neutral", "friendly"] = Field(
+        description="The character feels at least this well about the party.")
+    of: Id | None = Field(default=None, description="The character; defaults to the one whose `recruit` or "
+                                                    "`teach` condition this is (required in quest stages).")
+
+
 class AnyOf(Strict):
     any: list[Condition] = Field(min_length=1)
 
@@ -79,7 +86,8 @@ class AllOf(Strict):
     all: list[Condition] = Field(min_length=1)
 
 
-_CONDITION_KEYS = ("learned", "recruited", "knows_skill", "defeated", "gave", "at", "holds", "check", "any", "all")
+_CONDITION_KEYS = ("learned", "recruited", "knows_skill", "defeated", "gave", "at", "holds", "check", "attitude", "any",
+                   "all")
 
 
 def _condition_tag(value: Any) -> str | None:
@@ -102,11 +110,12 @@ Condition = Annotated[
         Annotated[At, Tag("at")],
         Annotated[Holds, Tag("holds")],
         Annotated[Check, Tag("check")],
+        Annotated[AttitudeAtLeast, Tag("attitude")],
         Annotated[AnyOf, Tag("any")],
         Annotated[AllOf, Tag("all")],
     ],
     Discriminator(
-        lambda v: {"knowsskill": "knows_skill", "anyof": "any", "allof": "all"}.get(t, t)
+        lambda v: {"knowsskill": "knows_skill", "anyof": "any", "allof": "all", "attitudeatleast": "attitude"}.get(t, t)
         if (t := _condition_tag(v)) else None,
         custom_error_type="condition",
         custom_error_message="not a condition: expected one of " + ", ".join(_CONDITION_KEYS),
@@ -157,6 +166,26 @@ class Fact(Strict):
     text: Text
 
 
+Attitude = Literal["hostile", "wary", "neutral", "friendly"]
+ATTITUDES: tuple[str, ...] = ("hostile", "wary", "neutral", "friendly")  # from worst to best
+
+
+class TopicRequires(Strict):
+    attitude: Attitude = Field(description="The least favourable attitude at which the character answers.")
+
+
+class Topic(Strict):
+    """Something a character can be asked about, beyond its `knows` facts."""
+
+    about: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, description="Words and phrases a question about this topic uses.")
+    says: Text = Field(min_length=1, description="What the character answers, in its own voice.")
+    reveals: Id | None = Field(default=None, description="A fact id from this character's `knows`, learned "
+                                                         "when it answers.")
+    requires: TopicRequires | None = Field(default=None, description="Answered only at this attitude or better "
+                                                                     "(default: neutral).")
+
+
 class Attack(Strict):
     name: str = Field(min_length=1, max_length=100)
     bonus: int = 0
@@ -177,10 +206,19 @@ class Character(Strict):
     teaches: list[Id] = Field(default_factory=list)
     skills: list[Id] = Field(default_factory=list)
     recruit: Condition | None = None
+    teach: Condition | None = Field(default=None, description="When it teaches its `teaches` skills, e.g. "
+                                                                "`{attitude: friendly}`. Default: always.")
     attacks: list[Attack] = Field(default_factory=list)
     tactics: Text = ""
     aliases: list[str] = Field(default_factory=list)
     pose: str = "standing"
+    attitude: Attitude | None = Field(
+        default=None, description="How the character feels about the party at the start (hostile, wary, neutral, "
+                                  "friendly). Default: hostile for monsters, neutral for everyone else.")
+    topics: dict[Id, Topic] = Field(default_factory=dict, description="What the character can be asked about.")
+    speaks: bool | None = Field(
+        default=None, description="Whether it talks. Default: pcs and npcs do; companions and monsters do when "
+                                  "they have a persona, `knows` or `topics`; others answer by gesture and sound.")
 
     @field_validator("stats")
     @classmethod

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from gm.campaign.schema import AllOf, AnyOf, At, Check, Condition, Defeated, Gave, Holds, KnowsSkill, Learned, Recruited
+from gm.campaign.schema import (
+    ATTITUDES, AllOf, AnyOf, At, AttitudeAtLeast, Check, Condition, Defeated, Gave, Holds, KnowsSkill, Learned, Recruited,
+)
 from gm.rules.dice import Dice, modifier
 from gm.state.world import World
 
 
-def holds(world: World, cond: Condition, dice: Dice | None = None, who: str | None = None) -> bool:
+def holds(world: World, cond: Condition, dice: Dice | None = None, who: str | None = None,
+          subject: str | None = None) -> bool:
     """Whether ``cond`` is true now. ``check`` conditions roll only when ``dice`` is given
-    (an action such as recruiting); passive evaluation (quest stages) never rolls."""
+    (an action such as recruiting); passive evaluation (quest stages) never rolls. ``subject`` is the
+    character whose `recruit` or `teach` condition it is (an ``attitude`` condition's default)."""
     match cond:
         case AnyOf(any=children):
-            return any(holds(world, c, dice, who) for c in children)
+            return any(holds(world, c, dice, who, subject) for c in children)
         case AllOf(all=children):
-            return all(holds(world, c, dice, who) for c in children)
+            return all(holds(world, c, dice, who, subject) for c in children)
+        case AttitudeAtLeast(attitude=least, of=of):
+            key = of or subject
+            return key in world.characters and \
+                ATTITUDES.index(world.characters[key].attitude) >= ATTITUDES.index(least)
         case Learned(learned=fact):
             return fact in world.facts
         case Recruited(recruited=key):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from gm import events as ev
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.conditions import holds
 from gm.rules.dice import Dice, Roll, modifier
 from gm.state.world import CharacterState, World
@@ -168,7 +169,8 @@ def _talk(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     world = r.world
     key = intent.target or _only([c for c in world.present() if not c.in_party], "talk to")
     if key in world.entities and world.entities[key].location == world.party_location:
-        raise Refusal(f"The {world.entities[key].name} does not answer.")
+        conversation.answer_stranger(r, actor, key)
+        return
     npc = _present_character(world, key, "talk to")
     if npc.key == actor.key:
         raise Refusal("You mutter to yourself.")
@@ -176,18 +178,7 @@ def _talk(r: Resolution, actor: CharacterState, intent: Intent) -> None:
         raise Refusal(f"{npc.name} cannot answer any more.")
     if npc.disposition == "hostile":
         raise Refusal(f"{npc.name} is in no mood to talk.")
-    spec = world.spec(npc.key)
-    r.emit(ev.Pose(character=actor.key, pose="talking"))
-    news = [fact for fact in spec.knows if fact.id not in world.facts]
-    for fact in news:
-        r.emit(ev.Said(speaker=npc.key, text=fact.text))
-        r.emit(ev.Learned(fact=fact.id, source=npc.key))
-    untaught = [s for s in spec.teaches if not world.knows_skill(actor.key, s)]
-    if untaught:
-        names = " and ".join(world.campaign.skills[s].name for s in untaught)
-        r.emit(ev.Said(speaker=npc.key, text=f"I could teach you the {names}, if you ask."))
-    if not news and not untaught:
-        r.emit(ev.Said(speaker=npc.key, text="I have told you all I know."))
+    conversation.answer(r, actor, npc, intent)
 
 
 def _take(r: Resolution, actor: CharacterState, intent: Intent) -> None:
@@ -226,7 +217,9 @@ def _give(r: Resolution, actor: CharacterState, intent: Intent) -> None:
         raise Refusal(f"You already have the {item.name}.")
     if not to.alive:
         raise Refusal(f"{to.name} cannot take anything now.")
+    first = not any(i == item.key and t == to.key for i, _, t in r.world.gifts)
     r.emit(ev.Gave(giver=actor.key, item=item.key, to=to.key))
+    conversation.gift_received(r, actor, to, first)
 
 
 def _teacher_and_skill(world: World, actor: CharacterState, intent: Intent) -> tuple[CharacterState, str]:
@@ -249,6 +242,9 @@ def _teacher_and_skill(world: World, actor: CharacterState, intent: Intent) -> t
 
 def _learn(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     teacher, skill = _teacher_and_skill(r.world, actor, intent)
+    if not conversation.will_teach(r.world, teacher, r.dice, actor):
+        conversation.decline_teaching(r, actor, teacher)
+        return
     name = r.world.campaign.skills[skill].name
     r.emit(ev.Said(speaker=teacher.key, text=f"Listen closely. This is the {name}."))
     r.emit(ev.SkillLearned(character=actor.key, skill=skill, teacher=teacher.key))
@@ -261,10 +257,10 @@ def _recruit(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     who = _present_character(world, key, "recruit")
     if who.in_party:
         raise Refusal(f"{who.name} is already with you.")
-    if who.kind is not CharacterKind.companion or not who.alive or who.disposition == "hostile":
+    if who.kind is not CharacterKind.companion or not who.alive or "hostile" in (who.disposition, who.attitude):
         raise Refusal(f"{who.name} will not join you.")
     condition = world.spec(who.key).recruit
-    if condition is None or holds(world, condition, r.dice, actor.key):
+    if condition is None or holds(world, condition, r.dice, actor.key, subject=who.key):
         r.emit(ev.Recruited(character=who.key))
         r.emit(ev.Pose(character=who.key, pose="following"))
     else:
@@ -287,6 +283,7 @@ def _hostile_target(world: World, actor: CharacterState, intent: Intent, verb: s
 
 def _attack(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     target = _hostile_target(r.world, actor, intent, "attack")
+    conversation.witnessed_attack(r, actor, target)
     if r.world.combat is None:
         start_combat(r, first=actor.key)
     r.emit(ev.Pose(character=actor.key, pose="fighting"))
@@ -326,6 +323,12 @@ def _rest(r: Resolution, actor: CharacterState, intent: Intent) -> None:
 
 def _check(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     world = r.world
+    if intent.approach in conversation.SOCIAL_APPROACHES and intent.target in world.characters:
+        target = _present_character(world, intent.target, intent.approach)
+        if target.key == actor.key or not target.alive or target.kind is CharacterKind.pc:
+            raise Refusal(f"You cannot {intent.approach} {target.name}.")
+        conversation.social_check(r, actor, target, intent)
+        return
     stat = intent.stat or "wits"
     if stat not in world.campaign.rules.stats:
         raise Refusal(f"There is no {stat} here; the stats are {', '.join(world.campaign.rules.stats)}.")
