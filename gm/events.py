@@ -74,15 +74,16 @@ Manner = Literal["tells", "recalls", "doesnt_know", "declines", "greets", "react
 class Said(_Event):
     """Words (or, for a creature without speech, a gesture) from a character or an /event entity.
 
-    A line of a conversation names who it was said to (``to``), what it was about (``topic``: a fact
-    or topic id, when the rules answered one) and how it was said (``manner``); the world keeps
-    those in its conversation log.
+    A line of a conversation names who it was said to (``to``), the words it answers (``asked``),
+    what it was about (``topic``: a fact or topic id, when the rules answered one) and how it was
+    said (``manner``); the world keeps those in its conversation log.
     """
 
     kind: Literal["said"] = "said"
     speaker: str
     text: str
     to: str | None = None
+    asked: str | None = None
     topic: str | None = None
     manner: Manner | None = None
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from gm.agent.graph import Flavor, Planner, TurnContext, build_graph
+from gm.agent.conversation import TopicPicker
+from gm.agent.graph import Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.director import Extractor
 from gm.agent.interpret import HELP, Grounder
 from gm.agent.narrate import namer
@@ -41,6 +42,8 @@ class Components:
     flavor: Flavor | None = None
     extractor: Extractor | None = None
     planner: Planner | None = None
+    topics: TopicPicker | None = None
+    notices: Notices | None = None
 
 
 @dataclass
@@ -98,7 +101,8 @@ class Game:
         self._config = {"configurable": {"thread_id": self.name}}
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
-                                    extractor=c.extractor, info=info_text, player_rolls=self.player_rolls,
+                                    extractor=c.extractor, info=info_text, topics=c.topics, notices=c.notices,
+                                    player_rolls=self.player_rolls,
                                     player_choices=self.player_choices)
 
     # --- opening ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -22,7 +22,8 @@ from langgraph.types import interrupt
 
 from gm import events as ev
 from gm.agent.director import Extractor, entity_from_event
-from gm.agent.interpret import HELP, Grounder, interpret
+from gm.agent.conversation import TopicPicker
+from gm.agent.interpret import HELP, Grounder, Interpretation, interpret
 from gm.agent.narrate import FactWriter, namer
 from gm.intent import Action, Intent
 from gm.rules.advance import advance as advance_world
@@ -59,6 +60,10 @@ Flavor = Callable[[World, list[ev.Event], list[str]], Iterator[str]]
 InfoWriter = Callable[[World, str], str]
 
 
+class Notices(Protocol):
+    def drain(self) -> list[str]: ...
+
+
 @dataclass
 class TurnContext:
     store: Store
@@ -67,6 +72,8 @@ class TurnContext:
     flavor: Flavor | None = None  # the model's extra line, already checked
     extractor: Extractor | None = None
     info: InfoWriter | None = None
+    topics: TopicPicker | None = None  # what talk asks about
+    notices: Notices | None = None  # what went wrong with the model this turn, told to the player
     player_rolls: bool = False  # pause the turn until the player rolls
     player_choices: bool = False  # pause the turn for the player to pick between close readings
     _writers: dict[str, FactWriter] = field(default_factory=dict)
@@ -98,7 +105,8 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     world = working_world(state, runtime.context)
     if state.get("round"):
         return _interpret_round(world, state, runtime.context)
-    found = interpret(world, state["input"], runtime.context.grounder)
+    found = _attend(world, interpret(world, state["input"], runtime.context.grounder), state["input"],
+                    runtime.context)
     if runtime.context.player_choices and found.options:
         # the words fit several things about equally well: the player picks (the turn waits, durably)
         picked = interrupt({"type": "choice", "turn": state["number"], "actor": state.get("actor"),
@@ -110,11 +118,18 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             "reason": found.clarification, "ok": found.kind != "clarify", "events": [], "rolls": []}
 
 
+def _attend(world: World, found: Interpretation, text: str, ctx: TurnContext) -> Interpretation:
+    """A talk intent learns what its words ask about (``topic``), a constrained choice among the listener's own."""
+    if ctx.topics is not None and found.intent is not None:
+        found.intent = ctx.topics.attend(world, found.intent, text)
+    return found
+
+
 def _interpret_round(world: World, state: TurnState, ctx: TurnContext) -> dict:
     """Each player's words in a round become an intent (or a reason it cannot be one)."""
     entries = []
     for action in state["round"]:
-        found = interpret(world, action["text"], ctx.grounder)
+        found = _attend(world, interpret(world, action["text"], ctx.grounder), action["text"], ctx)
         reason = found.clarification if found.kind == "clarify" else (
             None if found.kind == "action" else "Do that on its own turn.")
         intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
@@ -231,6 +246,9 @@ def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             write({"narration": chunk})
         if extra.strip():
             text += "\n" + extra.strip()
+    for notice in ctx.notices.drain() if ctx.notices is not None else []:
+        write({"narration": notice + "\n"})
+        text += "\n" + notice
     return {"narration": text}
 
 

@@ -150,6 +150,9 @@ def candidates(world: World, actor: str | None = None) -> list[Candidate]:
                     [f"ask {ch.name} to teach me the {skill.name}", f"study the {skill.name} with {ch.name}",
                      f"train with {ch.name}", f"learn the {skill.name}", f"please teach me, {ch.name}"],
                     ch.key, skill_key)
+    for ent in world.entities_at():  # whatever an /event brought can be spoken to
+        add(Intent(action=Action.talk, target=ent.key), f"talk to the {ent.name}",
+            [f"speak with the {ent.name}", f"ask the {ent.name} a question", f"greet the {ent.name}"], ent.key)
     for item in world.items_at():
         add(Intent(action=Action.take, item=item.key), f"take the {item.name}",
             [f"pick up the {item.name}", f"grab the {item.name}", f"get the {item.name}",

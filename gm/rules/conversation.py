@@ -82,7 +82,8 @@ def answer(r: Resolution, actor: CharacterState, npc: CharacterState, intent: In
     r.emit(ev.Pose(character=actor.key, pose="talking"))
 
     def say(manner: str, text: str, topic: str | None = None) -> None:
-        r.emit(ev.Said(speaker=npc.key, text=str(text).strip(), to=actor.key, topic=topic, manner=manner))
+        r.emit(ev.Said(speaker=npc.key, text=str(text).strip(), to=actor.key, asked=intent.text, topic=topic,
+                       manner=manner))
 
     if not speaks(spec):
         say("gestures", lines.gestures(npc.name, creature(npc.appearance), npc.attitude, companion))
@@ -134,11 +135,12 @@ def _answer_topic(r: Resolution, actor: CharacterState, npc: CharacterState, spe
         r.emit(ev.Learned(fact=reveals, source=npc.key))
 
 
-def answer_stranger(r: Resolution, actor: CharacterState, entity_key: str) -> None:
+def answer_stranger(r: Resolution, actor: CharacterState, entity_key: str, intent: Intent) -> None:
     """Something added by /event knows nothing of the campaign: a generic answer in its voice."""
     r.emit(ev.Pose(character=actor.key, pose="talking"))
     text = str(_lines(r.world.campaign).stranger(actor.name)).strip()
-    r.emit(ev.Said(speaker=entity_key, text=text, to=actor.key, manner="greets"))
+    r.emit(ev.Said(speaker=entity_key, text=text, to=actor.key, asked=intent.text,
+                   manner="doesnt_know" if intent.text else "greets"))
 
 
 # --- attitudes -----------------------------------------------------------------------------------

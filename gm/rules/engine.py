@@ -169,7 +169,7 @@ def _talk(r: Resolution, actor: CharacterState, intent: Intent) -> None:
     world = r.world
     key = intent.target or _only([c for c in world.present() if not c.in_party], "talk to")
     if key in world.entities and world.entities[key].location == world.party_location:
-        conversation.answer_stranger(r, actor, key)
+        conversation.answer_stranger(r, actor, key, intent)
         return
     npc = _present_character(world, key, "talk to")
     if npc.key == actor.key:

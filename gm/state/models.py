@@ -156,6 +156,7 @@ class ConversationRow(Base):
     topic: Mapped[str | None] = mapped_column(String(64), nullable=True)
     manner: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
+    asked: Mapped[str | None] = mapped_column(Text, nullable=True)  # the words the line answers
 
 
 class EntityRow(Base):

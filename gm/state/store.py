@@ -212,7 +212,7 @@ def _read_world(session: Session, game: GameRow) -> World:
     world.gifts = {(g.item, g.giver, g.receiver) for g in game.gifts}
     world.entities = {e.key: EntityState(e.key, e.name, e.appearance, e.location, e.pose, e.added_turn)
                       for e in game.entities}
-    world.conversation = [Exchange(x.turn, x.speaker, x.listener, x.topic, x.manner, x.text)
+    world.conversation = [Exchange(x.turn, x.speaker, x.listener, x.topic, x.manner, x.text, x.asked)
                            for x in game.conversation]
     if game.combat:
         world.combat = CombatState(**game.combat)
@@ -257,4 +257,4 @@ def _write_world(session: Session, game: GameRow, world: World) -> None:
     for seq in range(len(game.conversation), len(world.conversation)):  # the log only grows
         x = world.conversation[seq]
         game.conversation.append(ConversationRow(seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
-                                                 topic=x.topic, manner=x.manner, text=x.text))
+                                                 topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))

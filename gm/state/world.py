@@ -90,6 +90,7 @@ class Exchange:
     topic: str | None
     manner: str
     text: str
+    asked: str | None = None  # the words it answered
 
 
 def initial_attitude(spec: Character, in_party: bool) -> str:
@@ -222,7 +223,7 @@ class World:
 
     def _on_said(self, e: ev.Said) -> None:
         if e.to is not None and e.manner is not None:  # a line of a conversation: remembered
-            self.conversation.append(Exchange(self.turn, e.speaker, e.to, e.topic, e.manner, e.text))
+            self.conversation.append(Exchange(self.turn, e.speaker, e.to, e.topic, e.manner, e.text, e.asked))
 
     def _on_attitude(self, e: ev.AttitudeChanged) -> None:
         self.characters[e.character].attitude = e.attitude

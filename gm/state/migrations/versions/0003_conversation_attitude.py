@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=64), nullable=True),
         sa.Column("manner", sa.String(length=20), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("asked", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["game_id"], ["games.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("game_id", "seq"),
