@@ -60,7 +60,7 @@ def _conversion_progress():
     return step
 
 
-def build_components(settings: Settings, progress: bool = True, llm=None) -> Components:
+def build_components(settings: Settings, progress: bool = True, llm=None, embed=None) -> Components:
     """Grounding by embeddings (the model chooses among close candidates), checked flavor, entity extraction."""
     from gm.agent.conversation import TopicPicker
     from gm.agent.grounding import EmbeddingGrounder
@@ -70,7 +70,7 @@ def build_components(settings: Settings, progress: bool = True, llm=None) -> Com
     llm = llm if llm is not None else load_llm(settings, progress)
     strong = llm is not None and llm.name != "embedded"
     notices = ModelNotices()
-    embed = load_embedder(settings.embedder)
+    embed = embed if embed is not None else load_embedder(settings.embedder)
     grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm, notices) if llm else None, always_ask_model=strong)
     topics = TopicPicker(embed, llm, always_ask_model=strong, notify=notices.add)
     flavor = None

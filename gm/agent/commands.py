@@ -86,6 +86,10 @@ def parse_command(world: World, text: str) -> Intent | None:
         return None
     if words in _DIRECTIONS or words in _DIRECTIONS.values():
         return Intent(action=Action.move, target=_DIRECTIONS.get(words, words))
+    social = re.match(r"(persuade|intimidate)\s+(.+)", words)  # a social check on someone here
+    if social:
+        key = resolve_name(world, social.group(2))
+        return Intent(action=Action.check, target=key, approach=social.group(1)) if key in world.characters else None
     for action, verbs in _VERBS:
         for verb in verbs:
             if words == verb or words.startswith(verb + " "):

@@ -44,15 +44,17 @@ def topic_options(world: World, speaker: str) -> list[TopicOption]:
     if speaker not in world.characters:
         return []
     spec = world.spec(speaker)
-    out = [TopicOption(f.id, f.text, (f.text,)) for f in spec.knows]
+    behind_topics = {t.reveals for t in spec.topics.values()}  # asked through its topic, not around it
+    out = [TopicOption(f.id, f.text, (f.text,)) for f in spec.knows if f.id not in behind_topics]
     for key, topic in spec.topics.items():
-        out.append(TopicOption(key, ", ".join(topic.about), (*topic.about, topic.says)))
+        out.append(TopicOption(key, ", ".join(topic.about), tuple(topic.about)))  # questions match `about`
     return out
 
 
 def _content(text: str) -> set[str]:
-    return {w.rstrip("s") if len(w) > 3 else w for w in normalize(text).replace("-", " ").split()
-            if w not in _STOP and len(w) > 2}
+    """The words that carry meaning, crudely stemmed: "the lantern's stones" -> {lantern, stone}."""
+    words = normalize(text).replace("-", " ").replace("'s ", " ").replace("'", " ").split()
+    return {w.rstrip("s") if len(w) > 3 else w for w in words if w not in _STOP and len(w) > 2}
 
 
 class TopicPicker:
@@ -91,7 +93,8 @@ class TopicPicker:
         """The talk intent with its ``text`` (None when the words only greet) and ``topic`` chosen."""
         if intent.action is not Action.talk:
             return intent
-        words = _without_names(world, intent.target, intent.text or words)
+        said = " ".join((intent.text or words).split())
+        words = _without_names(world, intent.target, said)  # what is asked, not whom
         if not _content(words):
             return intent.model_copy(update={"text": None, "topic": None})
         ranked = self.rank(world, intent.target or "", words)
@@ -104,7 +107,7 @@ class TopicPicker:
         if self.llm is not None and topic is not None and (
                 self.always_ask_model or (len(ranked) > 1 and best - ranked[1][1] < self.close)):
             topic = self._model_pick(world, words, [o for o, _ in ranked[:3]], topic)
-        return intent.model_copy(update={"text": words, "topic": topic})
+        return intent.model_copy(update={"text": said, "topic": topic})
 
     def _model_pick(self, world: World, words: str, shortlist: list[TopicOption], fallback: str | None) -> str | None:
         from gm.agent.narrate import prompt_environment

@@ -215,7 +215,7 @@ class OpenAIModel:
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.timeout, self.retry_after = timeout, retry_after
-        self._down_until = 0.0
+        self._down_until, self._failure = 0.0, ""
         self.client = httpx.Client(base_url=self.base_url, timeout=timeout,
                                    headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 
@@ -223,7 +223,8 @@ class OpenAIModel:
         import time
 
         self._down_until = time.monotonic() + self.retry_after
-        return ModelError(f"the language model at {self.base_url} {why}")
+        self._failure = f"the language model at {self.base_url} {why}"
+        return ModelError(self._failure)
 
     def _guarded(self, run: Callable[[], Iterator[str]]) -> Iterator[str]:
         """Run a request, turning every way it can fail into a ModelError that says how."""
@@ -231,8 +232,8 @@ class OpenAIModel:
 
         import httpx
 
-        if time.monotonic() < self._down_until:
-            raise ModelError(f"the language model at {self.base_url} is unavailable (it failed moments ago)")
+        if time.monotonic() < self._down_until:  # the same failure as moments ago, without waiting for it again
+            raise ModelError(self._failure)
         try:
             yield from run()
         except httpx.TimeoutException:

@@ -97,8 +97,10 @@ def answer(r: Resolution, actor: CharacterState, npc: CharacterState, intent: In
     if intent.text:  # asked about something, but nothing this character knows
         say("doesnt_know", lines.doesnt_know(npc.attitude, actor.name, _variant(intent.text), companion))
         return
-    # a greeting: the character volunteers what it has not told yet, if its attitude allows
-    news = [fact for fact in spec.knows if fact.id not in world.facts]
+    # a greeting: the character volunteers what it has not told yet, if its attitude allows; a fact one of
+    # its topics reveals is kept for when it is asked about that topic
+    kept = {t.reveals for t in spec.topics.values()}
+    news = [fact for fact in spec.knows if fact.id not in world.facts and fact.id not in kept]
     if news and not at_least(npc.attitude, DEFAULT_REQUIRES):
         say("declines", lines.declines(npc.attitude, actor.name))
         return
@@ -121,11 +123,13 @@ def _answer_topic(r: Resolution, actor: CharacterState, npc: CharacterState, spe
     if fact is None and authored is None:  # not this character's to tell: the agent's choice is only a proposal
         say("doesnt_know", lines.doesnt_know(npc.attitude, actor.name, _variant(topic), npc.in_party))
         return
+    if authored is None:  # a fact some topic reveals keeps that topic's condition, however it is asked for
+        authored = next((t for t in spec.topics.values() if t.reveals == topic), None)
     requires = authored.requires.attitude if authored and authored.requires else DEFAULT_REQUIRES
     if not at_least(npc.attitude, requires):
         say("declines", lines.declines(npc.attitude, actor.name))
         return
-    words = fact.text if fact is not None else authored.says
+    words = authored.says if authored is not None else fact.text
     reveals = fact.id if fact is not None else authored.reveals
     if world.told(npc.key, topic) is not None or (fact is not None and fact.id in world.facts):
         say("recalls", lines.recalls(words, actor.name), topic)
