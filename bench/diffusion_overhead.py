@@ -26,7 +26,7 @@ from gm.campaign import load_campaign  # noqa: E402
 from gm.state.world import World  # noqa: E402
 from worldgen.backends.diffusion import BACKEND_CLASSES, DiffusionOptions  # noqa: E402
 from worldgen.backends.tiny import TINY  # noqa: E402
-from worldgen.plan import plan_turn  # noqa: E402
+from gm.plan import plan_turn  # noqa: E402
 
 
 class Timed:

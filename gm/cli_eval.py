@@ -1,7 +1,8 @@
-"""``worldkeeper eval``: interpretation accuracy and turn latency on a development set."""
+"""``worldkeeper eval``: how well free text is understood, and how fast, on development sets."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -10,36 +11,75 @@ from typing import Annotated, Optional
 
 import typer
 
-from gm.cli import app, fail, out
+from gm.cli_app import app, fail, out
 from gm.settings import Settings
 
 
 @app.command("eval")
 def evaluate_command(
-    devset: Annotated[Path, typer.Argument(help="A development set (see bench/devset.yaml).")] = Path("bench/devset.yaml"),
+    devsets: Annotated[Optional[list[Path]], typer.Argument(
+        help="Development sets (YAML, see gm/evalsets/devset.yaml). Default: the shipped main and untuned sets.")] = None,
     llm: Annotated[Optional[str], typer.Option(help="embedded, openai, transformers or none.")] = None,
-    turns: Annotated[int, typer.Option(help="Free-text turns to time end to end.")] = 12,
-    show_misses: Annotated[bool, typer.Option(help="List the inputs interpreted wrongly.")] = True,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Only measure grounding without the language model.")] = False,
+    turns: Annotated[int, typer.Option(help="Free-text turns to time end to end through the turn graph (0: none).")] = 0,
+    show_misses: Annotated[bool, typer.Option(help="List the inputs not understood.")] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Write one JSON object to stdout.")] = False,
 ) -> None:
-    """Report interpretation accuracy, intent latency, and turn / narration latency with the configured model."""
-    from gm.agent.evaluate import evaluate
+    """Accuracy overall, per category, per action and per part (tuned / untuned), the wrong-action rate, and
+    intent latency, with the configured model's tie-break and without any model."""
+    from gm.agent.evaluate import DevsetError, compare, default_sets, evaluate
     from gm.runtime import build_components, load_llm
 
-    if not devset.exists():
-        raise fail(f"no development set at {devset}")
+    paths = devsets or default_sets()
+    for path in paths:
+        if not path.exists():
+            raise fail(f"no development set at {path}")
     settings = Settings(**({"llm": llm} if llm else {}))
-    model = load_llm(settings)
-    components = build_components(settings, llm=model)
-    report = evaluate(devset, components.grounder)
-    out.print(report.summary(), markup=False)
-    if show_misses:
-        for miss in report.misses:
-            out.print(f"  miss [{miss.campaign}] {miss.text!r}: expected {miss.expected}, got {miss.got}", markup=False)
-    if turns:
-        out.print(_turn_latency(components, settings, turns), markup=False)
+    plain = build_components(settings.model_copy(update={"llm": "none"}), progress=False)
+    configs = {"without model": plain}
+    if not no_model and settings.llm != "none":
+        model = load_llm(settings, progress=not json_out)
+        configs = {f"with model ({settings.llm})": build_components(settings, progress=False, llm=model), **configs}
+    try:
+        reports = {name: evaluate(paths, components.grounder) for name, components in configs.items()}
+    except (DevsetError, ValueError) as exc:
+        raise fail(str(exc))
+    names = list(reports)
+    changed = compare(reports[names[-1]], reports[names[0]]) if len(names) > 1 else None
+    latency = _turn_latency(configs[names[0]], turns) if turns else None
+    if json_out:
+        out.print_json(json.dumps({"sets": [str(p) for p in paths],
+                                   "reports": {n: r.as_dict() for n, r in reports.items()},
+                                   **({"model_changes": dict(zip(("changed", "better", "worse"), changed))}
+                                      if changed else {}),
+                                   **({"turns": latency} if latency else {})}))
+        return
+    for name, report in reports.items():
+        out.print(f"== {name}: {report.total} inputs from {', '.join(p.name for p in paths)}", markup=False)
+        out.print(report.summary(), markup=False)
+        if show_misses:
+            for miss in report.misses:
+                verdict = "WRONG" if miss.wrong else "miss"
+                out.print(f"  {verdict} [{miss.case.part}/{miss.case.category}] {miss.case.text!r}: expected "
+                          f"{_brief(miss.case.expected)}, got {_brief(miss.got) if miss.got else miss.kind}",
+                          markup=False)
+    if changed:
+        out.print(f"the model changes {changed[0]} answers of {reports[names[0]].total}: {changed[1]} better, "
+                  f"{changed[2]} worse", markup=False)
+    if latency:
+        out.print(f"turn latency over {latency['turns']} free-text turns: median {latency['median_ms']:.0f} ms, "
+                  f"p95 {latency['p95_ms']:.0f} ms", markup=False)
 
 
-def _turn_latency(components, settings: Settings, turns: int) -> str:
+def _brief(steps: list[dict] | None) -> str:
+    if not steps:
+        return "nothing"
+    return " then ".join("/".join(str(v) for k, v in s.items() if v is not None and k not in ("actor", "text"))
+                         for s in steps)
+
+
+def _turn_latency(components, turns: int) -> dict:
+    """Whole turns through the real game (graph, rules, narration, plans) on a shipped campaign."""
     from gm.campaign.loader import resolve_campaign
     from gm.game import Game
 
@@ -48,21 +88,14 @@ def _turn_latency(components, settings: Settings, turns: int) -> str:
              "walk along the boardwalk to the east", "feed the fish to the wolf", "look around",
              "continue east to the chapel", "burn the troll with sunfire", "burn the troll with sunfire"]
     game = Game.create(resolve_campaign("lantern-of-mirefen"), Path(tempfile.mkdtemp()), seed=1, components=components)
-    whole, first_text, first_model = [], [], []
-    for line in (lines * 2)[:turns]:
-        start = time.perf_counter()
-        marks: list[float] = []
-        game.act(line, on_text=lambda chunk: marks.append(time.perf_counter()))
-        whole.append((time.perf_counter() - start) * 1000)
-        if marks:
-            first_text.append((marks[0] - start) * 1000)
-        if len(marks) > 1:
-            first_model.append((marks[1] - start) * 1000)
-    game.close()
-    pct = lambda v, q: sorted(v)[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else float("nan")
-    med = lambda v: statistics.median(v) if v else float("nan")
-    return (f"turn latency over {len(whole)} free-text turns: median {med(whole):.0f} ms, p95 {pct(whole, 0.95):.0f} ms\n"
-            f"narration first token (templated facts): median {med(first_text):.0f} ms, "
-            f"p95 {pct(first_text, 0.95):.0f} ms\n"
-            f"model flavor first token, when one passed the check ({len(first_model)}/{len(whole)} turns): "
-            f"median {med(first_model):.0f} ms")
+    whole = []
+    try:
+        for line in (lines * (turns // len(lines) + 1))[:turns]:
+            start = time.perf_counter()
+            game.act(line)
+            whole.append((time.perf_counter() - start) * 1000)
+    finally:
+        game.close()
+    ordered = sorted(whole)
+    return {"turns": len(whole), "median_ms": statistics.median(whole),
+            "p95_ms": ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]}

@@ -1,4 +1,4 @@
-"""``worldkeeper play`` and ``worldkeeper saves``."""
+"""``worldkeeper play``, ``saves``, ``serve`` and ``bot``: playing and serving games."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from gm.campaign.loader import CampaignError, resolve_campaign
-from gm.cli import app, err, fail, out
-from gm.game import Game, slug
+from gm.cli_app import app, err, fail, out
+from gm.game import Game, TurnError, TurnResult, slug
 from gm.settings import Settings
 
 
@@ -63,9 +63,6 @@ def play(
             saves_dir, name = _save_location(settings, resume, resume)
             game = Game.open(name, saves_dir, settings.database_url, components=components,
                              player_choices=script is None)
-            pending = game.pending()
-            if pending is not None and pending["type"] == "resume":
-                game.resume()  # finish a turn the last run was cut off in
         else:
             path = resolve_campaign(campaign or "")
             default = f"{Path(path).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -108,6 +105,10 @@ def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: s
         except ValueError as exc:
             raise fail(str(exc))
         url = viewer_url(host, port, token)
+    recovered = _finish_interrupted(session)
+    if recovered is not None:
+        out.print(f"Turn {recovered.number}, cut off when the game last stopped, is finished:", markup=False)
+        out.print(recovered.narration, markup=False)
     try:
         play_interactive(session, settings, url)
     finally:
@@ -128,20 +129,30 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
 
     session = PlaySession(game, recorder)
     emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+
+    def report(result: TurnResult) -> None:
+        if result.recovered is not None:
+            report(result.recovered)
+        trace = result.trace()
+        if recorder is not None:
+            trace["clip"] = result.clip
+        if emit:
+            emit(trace)
+        else:
+            out.print(f"> {result.input}", markup=False, style="bold")
+            out.print(result.narration, markup=False)
+
+    recovered = _finish_interrupted(session, emit)
+    if recovered is not None:
+        report(recovered)  # the turn the last run was cut off in, like any other turn
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        session.last_clip = None
-        result = session.act(line)
-        trace = result.trace()
-        if recorder is not None:
-            trace["clip"] = session.last_clip
-        if emit:
-            emit(trace)
-        else:
-            out.print(f"[bold]> {line}[/bold]")
-            out.print(result.narration, markup=False)
+        try:
+            report(session.act(line))
+        except TurnError as exc:  # the turn was not played (or was undone): say so and go on with the next line
+            _report_error(str(exc), line, emit)
     final = game.final_state()
     if recorder is not None:
         final["session_video"] = recorder.finish()
@@ -150,6 +161,22 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
         sys.stdout.flush()
     elif recorder is not None:
         out.print(f"Session video: {final['session_video']}", markup=False)
+
+
+def _finish_interrupted(session, emit=None) -> TurnResult | None:
+    """Finish a turn the last run was cut off in; one that fails again is undone, with a message."""
+    try:
+        return session.recover()
+    except TurnError as exc:
+        _report_error(str(exc), None, emit)
+        return None
+
+
+def _report_error(message: str, line: str | None, emit) -> None:
+    if emit:
+        emit({"type": "error", "input": line, "message": message})
+    else:
+        err.print(message, markup=False)
 
 
 @app.command()
@@ -205,3 +232,14 @@ def serve(
     finally:
         session.close()
         game.close()
+
+
+@app.command("bot")
+def bot_command() -> None:
+    """Run the Discord bot (token from WORLDKEEPER_DISCORD_TOKEN)."""
+    from bot.run import run_bot
+
+    try:
+        run_bot(Settings())
+    except ValueError as exc:
+        raise fail(str(exc))

@@ -8,30 +8,48 @@ in any later process), and the components that interpret, narrate and direct.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from gm.agent.conversation import TopicPicker
-from gm.agent.graph import Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.director import Extractor
+from gm.agent.graph import NOT_A_TURN, Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.interpret import HELP, Grounder
 from gm.agent.narrate import namer
 from gm.campaign.loader import load_campaign
+from gm.state.checkpoints import open_checkpointer
 from gm.state.db import sqlite_url
 from gm.state.scene import SceneGraph
-from gm.state.store import Store, TurnConflict
+from gm.state.store import SaveBusy, Store, TurnRecord, WaitingAction
 from gm.state.world import World
 
 TextSink = Callable[[str], None]
-# every key a turn sets: one thread holds all of a game's turns, so a new turn must clear the last one's values
-FRESH_TURN = {"kind": "action", "intent": None, "argument": None, "via": "command", "ok": False, "reason": None,
-              "events": [], "rolls": [], "narration": "", "plans": [], "round": None}
+
+
+class TurnError(RuntimeError):
+    """A turn that was not played, or not finished; ``str()`` is a message for the player."""
+
+
+class TurnWaiting(TurnError):
+    """An earlier turn waits for a player (a roll, a choice): answer it with ``resume`` first."""
+
+
+class TurnBusy(TurnError):
+    """Another process kept this game busy for too long."""
+
+
+class TurnFailed(TurnError):
+    """A turn raised; it was undone (the game is as it was after the last stored turn) and play can go on."""
+
+    def __init__(self, number: int, cause: BaseException):
+        self.number, self.cause = number, cause
+        super().__init__(f"Turn {number} failed and was undone; the game is as it was. ({type(cause).__name__}: "
+                         f"{cause})")
 
 
 @dataclass
@@ -59,6 +77,11 @@ class TurnResult:
     plans: list[dict]
     waiting: dict | None = None  # set when the turn waits for a player (a roll, a choice)
     via: str = "command"
+    # False for answers that are not turns (/status, a free /roll) and for a turn still waiting; ``number`` is
+    # then the last stored turn (for an answer) or the turn in progress (while it waits)
+    stored: bool = True
+    recovered: TurnResult | None = None  # a turn cut off by a crash that was finished before this one
+    clip: str | None = None  # set by a PlaySession that recorded this turn's video
 
     def trace(self) -> dict:
         """The scripted-play JSON object for this turn."""
@@ -67,7 +90,7 @@ class TurnResult:
                 "intent": {"action": intent.get("action"), "target": intent.get("target"),
                            "item": intent.get("item"), "skill": intent.get("skill")} if self.intent else
                 {"action": None, "target": None},
-                "via": self.via,
+                "via": self.via, "stored": self.stored,
                 "rolls": [{k: r[k] for k in ("expr", "total", "dc", "success", "who", "purpose")} for r in self.rolls],
                 "events": self.events, "narration": self.narration,
                 "segments": [{"id": p["id"], "location": p["location"], "prompt": p["prompt"],
@@ -91,14 +114,9 @@ class Game:
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.folder / "checkpoints.sqlite", check_same_thread=False)
-        # WAL without a sync per step: a checkpoint survives the process dying (what resuming needs)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        self._saver = SqliteSaver(conn)
+        self._saver, self._close_saver = open_checkpointer(self.store.url, self.folder)
         self._graph = build_graph(self._saver)
-        self._lock = threading.Lock()
-        self._config = {"configurable": {"thread_id": self.name}}
+        self._lock = threading.Lock()  # this process's threads; other processes wait on the store's turn lock
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
                                     extractor=c.extractor, info=info_text, topics=c.topics, notices=c.notices,
@@ -127,8 +145,16 @@ class Game:
         return cls(Store(url), name, folder, **kwargs)
 
     def close(self) -> None:
-        self._saver.conn.close()
+        self._close_saver()
         self.store.close()
+
+    def delete(self) -> None:
+        """End the game for good: its state, its turn log and its players are deleted."""
+        with self._lock:
+            number = self.store.turn(self.name) + 1
+            self._discard(number)
+            self.store.delete_game(self.name)
+        self.close()
 
     # --- reading ---------------------------------------------------------------
 
@@ -138,20 +164,57 @@ class Game:
     def scene(self) -> SceneGraph:
         return SceneGraph.of(self.world())
 
+    def log(self, since: int = 0) -> list[TurnRecord]:
+        """The stored turns after turn ``since``, in order."""
+        return self.store.turns(self.name, since=since)
+
+    def owner(self) -> str | None:
+        return self.store.owner(self.name)
+
+    def players(self) -> dict[str, str]:
+        """Who plays whom: external player id (a Discord user) -> character key."""
+        return self.store.players(self.name)
+
+    def add_player(self, external_id: str, display_name: str, character: str) -> None:
+        """Let a player play ``character``; ValueError if someone else already does."""
+        self.store.add_player(self.name, external_id, display_name, character)
+
+    def paused(self) -> bool:
+        return self.store.paused(self.name)
+
+    def set_paused(self, paused: bool) -> None:
+        self.store.set_paused(self.name, paused)
+
     def pending(self) -> dict | None:
         """What an unfinished turn waits for: an interrupt's payload, or {'type': 'resume'} after a crash."""
-        snapshot = self._graph.get_state(self._config)
+        return self._pending(self.store.turn(self.name) + 1)
+
+    def _thread(self, number: int) -> dict:
+        # one checkpoint thread per turn: a turn starts from nothing, and a stored turn's thread can go
+        return {"configurable": {"thread_id": f"{self.name}:{number}"}}
+
+    def _pending(self, number: int) -> dict | None:
+        snapshot = self._graph.get_state(self._thread(number))
         if not snapshot.next:
             return None
         for task in snapshot.tasks:
             for intr in task.interrupts:
                 return dict(intr.value)
-        return {"type": "resume", "turn": snapshot.values.get("number"), "next": list(snapshot.next)}
+        return {"type": "resume", "turn": number, "next": list(snapshot.next)}
 
     # --- playing ---------------------------------------------------------------
+    #
+    # Every graph run happens inside ``_turn``: this process's lock and the store's turn lock, which other
+    # processes playing the same game wait on. So "which turn is next, is one unfinished, play it, store it"
+    # is one step for everyone, and a turn reported to a player is always a stored turn.
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
-        """Play one input. Raises RuntimeError if an earlier turn is still unfinished (see resume)."""
+        """Play one input as the next turn.
+
+        A turn cut off by a crash (in any process) is finished first and returned as ``recovered``. Raises
+        TurnWaiting while an earlier turn waits for a player, TurnFailed when the turn raised (it is undone),
+        TurnBusy when another process holds the game too long.
+        """
         return self._play({"input": text, "actor": actor}, on_text)
 
     def act_round(self, actions: list[tuple[str, str]], on_text: TextSink | None = None) -> TurnResult:
@@ -161,43 +224,93 @@ class Game:
         return self._play({"input": label, "actor": None, "round": [{"actor": a, "text": t} for a, t in actions]},
                           on_text)
 
-    def _play(self, turn: dict, on_text: TextSink | None) -> TurnResult:
-        with self._lock:
-            if self.pending() is not None:
-                raise RuntimeError("an earlier turn is unfinished; resume it first")
-            for attempt in range(3):
-                number = self.store.load(self.name).turn + 1
-                state = {**FRESH_TURN, "game": self.name, "number": number, **turn}
-                try:
-                    return self._run(state, on_text)
-                except TurnConflict:
-                    # another writer stored this turn number first: drop the stale run and play it again
-                    self._saver.delete_thread(self.name)
-                    if attempt == 2:
-                        raise
-            raise AssertionError("unreachable")
+    def recover(self, on_text: TextSink | None = None) -> TurnResult | None:
+        """Finish a turn cut off by a crash, if there is one (not one waiting for a player)."""
+        with self._turn() as number:
+            return self._recover(number, on_text)
 
     def resume(self, value: object = None, on_text: TextSink | None = None) -> TurnResult | None:
         """Finish an unfinished turn: answer its interrupt with ``value``, or re-run it after a crash."""
-        with self._lock:
-            pending = self.pending()
+        with self._turn() as number:
+            pending = self._pending(number)
             if pending is None:
                 return None
-            command = Command(resume=value) if pending["type"] != "resume" else None
-            return self._run(command, on_text)
+            return self._run(number, Command(resume=value) if pending["type"] != "resume" else None, on_text)
 
-    def _run(self, graph_input, on_text: TextSink | None) -> TurnResult:
-        for mode, chunk in self._graph.stream(graph_input, self._config, context=self._context,
-                                              stream_mode=["custom", "values"], durability="sync"):
-            if mode == "custom" and on_text is not None and "narration" in chunk:
-                on_text(chunk["narration"])
-        snapshot = self._graph.get_state(self._config)
-        values = snapshot.values
-        return TurnResult(number=values["number"], input=values["input"], ok=bool(values.get("ok")),
-                          kind=values.get("kind", "action"), intent=values.get("intent"),
+    @contextmanager
+    def _turn(self) -> Iterator[int]:
+        """Hold the game for one run of the graph; yields the number of the next turn."""
+        with self._lock:
+            try:
+                with self.store.turn_lock(self.name):
+                    yield self.store.turn(self.name) + 1
+            except SaveBusy as exc:
+                raise TurnBusy(str(exc)) from exc
+
+    def _recover(self, number: int, on_text: TextSink | None) -> TurnResult | None:
+        pending = self._pending(number)
+        if pending is None or pending["type"] != "resume":
+            return None
+        return self._run(number, None, on_text)
+
+    def _play(self, turn: dict, on_text: TextSink | None) -> TurnResult:
+        with self._turn() as number:
+            recovered = self._recover(number, None)
+            if recovered is not None and recovered.stored:
+                number += 1
+            pending = self._pending(number)
+            if pending is not None:
+                raise TurnWaiting(f"Turn {number} waits for {pending.get('actor') or 'a player'} "
+                                  f"({pending['type']}): answer it first.")
+            self._discard(number)  # whatever a dead process left in this turn's thread: start from nothing
+            result = self._run(number, {**turn, "game": self.name, "number": number}, on_text)
+            result.recovered = recovered
+            return result
+
+    def _run(self, number: int, graph_input, on_text: TextSink | None) -> TurnResult:
+        config = self._thread(number)
+        self._context.forget()
+        try:
+            for mode, chunk in self._graph.stream(graph_input, config, context=self._context,
+                                                  stream_mode=["custom", "values"], durability="sync"):
+                if mode == "custom" and on_text is not None and "narration" in chunk:
+                    on_text(chunk["narration"])
+        except Exception as exc:
+            # a turn that fails once fails the same way on every resume: undo it rather than brick the save
+            self._discard(number)
+            raise TurnFailed(number, exc) from exc
+        values = self._graph.get_state(config).values
+        waiting = self._pending(number)
+        if waiting is None:
+            # finished: stored (or, for an answer, nothing to store); only an unfinished turn needs checkpoints.
+            # The previous turn's thread goes too, in case a process died between its commit and this cleanup.
+            self._discard(number)
+            self._discard(number - 1)
+        stored = waiting is None and values.get("kind") not in NOT_A_TURN
+        return TurnResult(number=number if stored or waiting else number - 1, input=values["input"],
+                          ok=bool(values.get("ok")), kind=values.get("kind", "action"), intent=values.get("intent"),
                           rolls=values.get("rolls", []), events=values.get("events", []),
                           narration=values.get("narration", ""), plans=values.get("plans", []),
-                          waiting=self.pending(), via=values.get("via", "command"))
+                          waiting=waiting, via=values.get("via", "command"), stored=stored)
+
+    def _discard(self, number: int) -> None:
+        self._saver.delete_thread(self._thread(number)["configurable"]["thread_id"])
+
+    # --- actions waiting for a round (kept in SQL so a round survives a restart: the Discord bot) ---------
+
+    def add_waiting_action(self, player: str, actor: str, text: str) -> int:
+        """Keep an action until its round is played; its id (ids grow in arrival order)."""
+        return self.store.add_waiting_action(self.name, player, actor, text)
+
+    def waiting_actions(self) -> list[WaitingAction]:
+        return self.store.waiting_actions(self.name)
+
+    def start_round(self, actions: list[WaitingAction], turn: int) -> None:
+        """Mark the actions as being played as ``turn`` (so a restart can tell whether it was stored)."""
+        self.store.start_round(self.name, [a.id for a in actions], turn)
+
+    def clear_waiting_actions(self, actions: list[WaitingAction]) -> None:
+        self.store.clear_waiting_actions(self.name, [a.id for a in actions])
 
     # --- the final state -------------------------------------------------------------
 

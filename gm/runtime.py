@@ -13,7 +13,8 @@ from gm.state.world import World
 
 
 def make_planner(settings: Settings):
-    from worldgen.plan import SegmentPlan, plan_turn
+    from gm.plan import plan_turn
+    from worldgen.plan import SegmentPlan
 
     def planner(before: World, events: list[ev.Event], turn: int, previous: dict | None) -> list[dict]:
         last = SegmentPlan.model_validate(previous) if previous else None
@@ -85,7 +86,7 @@ def warm_storyboard(settings: Settings, world: World) -> None:
     """Paint every location's backdrop in the background (the storyboard's only slow step)."""
     import threading
 
-    from worldgen.plan import location_seed
+    from gm.plan import location_seed
     from worldgen.storyboard.backdrops import warm
 
     places = [(loc.visual, world.campaign.style.visual, location_seed(world.seed, key))
@@ -99,6 +100,8 @@ def world_backend(settings: Settings):
 
     if settings.world == "storyboard":
         return load_backend("storyboard")
+    if settings.world == "serve":
+        return load_backend("serve", address=settings.serve_address, app=settings.serve_app)
     return load_backend(settings.world, settings.world_model, steps=settings.world_steps,
                         guidance=settings.world_guidance, offload=settings.world_offload, device=settings.world_device)
 

@@ -20,10 +20,8 @@ class PlaySession:
         self.last_clip: str | None = None
 
     def act(self, text: str, actor: str | None = None, on_text: TextSink | None = None) -> TurnResult:
+        """Play one input (see ``Game.act``: a crashed turn is finished first and shown before it)."""
         with self._lock:
-            pending = self.game.pending()
-            if pending is not None and pending["type"] == "resume":
-                self.game.resume()  # a turn cut off by a crash: finish it before the next
             return self._shown(self.game.act(text, actor=actor, on_text=on_text))
 
     def act_round(self, actions: list[tuple[str, str]]) -> TurnResult:
@@ -37,14 +35,23 @@ class PlaySession:
             result = self.game.resume(value, on_text=on_text)
             return self._shown(result) if result is not None else None
 
+    def recover(self) -> TurnResult | None:
+        """Finish and show a turn the last process was cut off in, if any (on opening a game)."""
+        with self._lock:
+            result = self.game.recover()
+            return self._shown(result) if result is not None else None
+
     def _shown(self, result: TurnResult) -> TurnResult:
         """Send a finished turn's plans to the live stream and the recorder, and tell the listeners."""
+        if result.recovered is not None:
+            self._shown(result.recovered)
+        self.last_clip = None
         if result.waiting is None:
             if self.broadcast is not None and result.plans:
                 from worldgen.plan import SegmentPlan
                 self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
             if self.recorder is not None and result.plans:
-                self.last_clip = self.recorder.record_turn(result)
+                self.last_clip = result.clip = self.recorder.record_turn(result)
             for listener in list(self.listeners):
                 listener(result)
         return result
@@ -54,7 +61,7 @@ class PlaySession:
         world = self.game.world()
         scene = SceneGraph.of(world)
         log = [{"turn": t.number, "input": t.input, "narration": t.narration, "ok": t.ok}
-               for t in self.game.store.turns(self.game.name, since=max(0, world.turn - 40))]
+               for t in self.game.log(since=max(0, world.turn - 40))]
         quests = []
         for key, q in world.quests.items():
             spec = world.campaign.quests[key]

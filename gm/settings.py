@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     llm_flavor: bool = Field(default=True, description="Let the model add a checked flavor line to narration.")
     embedder: str = Field(default="embedded", description="'embedded' (all-MiniLM-L6-v2 from PyPI) or a directory.")
 
-    world: str = Field(default="storyboard", description="World-model backend: storyboard, wan-vace, ltx, skyreels-df.")
+    world: str = Field(default="storyboard", description="World-model backend: storyboard, wan-vace, ltx, "
+                                                         "skyreels-df, or serve (workers on a Ray Serve cluster).")
     world_model: str | None = Field(default=None, description="Weights directory or Hugging Face id for diffusers.")
     world_steps: int = Field(default=30, description="Denoising steps per chunk (diffusers backends).")
     world_guidance: float = Field(default=5.0, description="Classifier-free guidance scale (diffusers backends).")
@@ -50,6 +51,18 @@ class Settings(BaseSettings):
     clip_limit_mb: float = Field(default=10.0, description="Per-turn clips are sized to fit under this.")
 
     discord_token: SecretStr = SecretStr("")
+    discord_shard_count: int | None = Field(
+        default=None, description="Shards across all bot processes (Discord's sharding). Unset: one process, "
+                                  "as many shards as Discord recommends.")
+    discord_shard_ids: list[int] | None = Field(
+        default=None, description="The shards this bot process runs, e.g. [0, 1] (env: '[0,1]'); needs "
+                                  "discord_shard_count. Unset: all of them.")
+
+    serve_address: str = Field(default="auto", description="Ray cluster for world=serve: 'auto' (the running "
+                                                           "cluster, e.g. started with `ray start --head`), "
+                                                           "'local' (start one in-process) or ray://host:10001.")
+    serve_app: str = Field(default="worldkeeper-world", description="The Serve application name of the world "
+                                                                   "model deployment.")
     web_host: str = "127.0.0.1"
     web_port: int = 8765
     web_token: SecretStr = SecretStr("")

@@ -10,15 +10,18 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
+from gm.actions import usage_lines
 from gm.campaign.loader import load_campaign, shipped_campaigns
+from gm.game import TurnError
 from gm.session import PlaySession
 from gm.settings import Settings
 
 console = Console(highlight=False)
 
-TUI_HELP = """[bold]Play[/bold] by saying what you do: [italic]ask the old man what happened[/italic], [italic]head north[/italic],
-[italic]give the fish to the wolf[/italic], [italic]pick up the lantern[/italic], [italic]attack the troll[/italic].
-[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit"""
+TUI_HELP = ("[bold]Play[/bold] by saying what you do: [italic]ask the old man what happened[/italic], "
+            "[italic]head north[/italic], [italic]pick up the lantern[/italic].\n"
+            f"[bold]Plain commands[/bold]: {'  '.join(usage_lines())}\n"
+            "[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit")
 
 
 def choose_campaign() -> str | None:
@@ -121,9 +124,17 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                 first.append(chunk)
                 console.print(chunk, end="", markup=False)
 
-            result = session.act(line, on_text=show)
-        while result is not None and result.waiting is not None:
-            result = session.resume(_answer(result.waiting), on_text=show)
+            try:
+                result = session.act(line, on_text=show)
+            except TurnError as exc:
+                result = None
+                console.print(str(exc), markup=False, style="red")
+        try:
+            while result is not None and result.waiting is not None:
+                result = session.resume(_answer(result.waiting), on_text=show)
+        except TurnError as exc:
+            result = None
+            console.print(str(exc), markup=False, style="red")
         console.print()
         if result is None:
             continue

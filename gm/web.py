@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, 
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from gm.game import TurnError
 from gm.session import PlaySession
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -51,7 +52,10 @@ def create_app(session: PlaySession, token: str | None = None) -> FastAPI:
 
     @app.post("/api/act", dependencies=[Depends(check)])
     def act(body: ActRequest) -> dict:
-        result = session.act(body.text)  # a plain def: FastAPI runs it in a worker thread
+        try:
+            result = session.act(body.text)  # a plain def: FastAPI runs it in a worker thread
+        except TurnError as exc:  # not played, or undone: the game goes on as it was
+            raise HTTPException(status_code=409, detail=str(exc)) from None
         trace = result.trace()
         trace.pop("segments")
         return trace

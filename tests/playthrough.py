@@ -6,7 +6,7 @@ from gm.game import Game
 
 
 def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: str, back: str, there: str,
-                closing: list[str], max_turns: int = 120, on_turn=None) -> list:
+                closing: list[str], max_turns: int = 120, on_turn=None, rest: str = "rest") -> list:
     """Play ``opening``, then fight ``boss`` at ``arena`` (fleeing ``back`` to rest when hurt and
     returning ``there``), then ``closing``. Returns every turn result; ``on_turn(result)`` sees each
     as it happens."""
@@ -28,7 +28,7 @@ def play_to_end(game: Game, opening: list[str], boss: str, arena: str, attack: s
         if world.party_location == arena:
             line = back if pc.hp <= 5 else attack
         else:
-            line = "rest" if pc.hp < pc.max_hp else there
+            line = rest if pc.hp < pc.max_hp else there
         act(line)
     else:
         raise AssertionError(f"{boss} still standing after {max_turns} turns")
@@ -43,6 +43,7 @@ NEON_CLOSING = ["take shrine bell", "west", "west", "north", "give shrine bell t
 
 
 def play_neon(game: Game, on_turn=None) -> list:
+    """The external conformance campaign (../shared/fixtures/neon-shrine.yaml) to its last quest stage."""
     return play_to_end(game, NEON_OPENING, boss="leviathan", arena="harbor",
                        attack="use purifying chant on leviathan", back="west", there="east", closing=NEON_CLOSING,
                        on_turn=on_turn)
@@ -60,3 +61,11 @@ SHIPPED = {
         boss="sentry-9", arena="reactor-core", attack="use overclock on sentry", back="down", there="up",
         closing=["take override key", "down", "west", "north", "give override key to okafor"]),
 }
+
+
+MIREFEN_OPENING = SHIPPED["lantern-of-mirefen"]["opening"]
+
+
+def play_mirefen(game: Game, on_turn=None) -> list:
+    """The shipped reference campaign the core tests play, to its last quest stage."""
+    return play_to_end(game, **SHIPPED["lantern-of-mirefen"], on_turn=on_turn)

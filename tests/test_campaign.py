@@ -1,4 +1,4 @@
-"""The campaign format: the conformance file, shipped campaigns, and located errors for bad files."""
+"""The campaign format: shipped campaigns, the conformance file, and located errors for bad files."""
 
 from __future__ import annotations
 
@@ -36,15 +36,15 @@ def test_shipped_campaigns_differ_in_genre():
     assert len(styles) >= 2
 
 
-def test_cli_validate_good_file(neon_path):
-    result = run_cli("campaign", "validate", str(neon_path))
+def test_cli_validate_good_file(mirefen_path):
+    result = run_cli("campaign", "validate", str(mirefen_path))
     assert result.returncode == 0, result.stderr
-    assert "ok" in result.stdout and "Neon Shrine" in result.stdout
+    assert "ok" in result.stdout and "The Lantern of Mirefen" in result.stdout
     assert len(result.stdout.strip().splitlines()) == 1
 
 
-def _broken(neon_path, tmp_path, old: str, new: str):
-    text = neon_path.read_text()
+def _broken(source, tmp_path, old: str, new: str):
+    text = source.read_text()
     assert old in text, old
     path = tmp_path / "broken.yaml"
     path.write_text(text.replace(old, new, 1))
@@ -58,25 +58,27 @@ def _line_of(path, needle: str) -> int:
 
 BREAKAGES = [
     # (replace this, with this, a line containing this is where the error points, words in the message)
-    ("  time: \"23:10\"", "  time: \"23:10\"\n  weather: rain", "weather: rain", "unknown key 'weather'"),
-    ("    hp: 30", "    hp: thirty", "hp: thirty", "valid integer"),
-    ("    name: Kenji\n", "", "  kenji:", "missing required field 'name'"),
-    ("exits: {down: ramen-alley}", "exits: {down: ramen-aley}", "ramen-aley", "unknown location 'ramen-aley'"),
-    ("inventory: [delivery-bag]", "inventory: [delivery-bagg]", "delivery-bagg", "unknown item 'delivery-bagg'"),
-    ("{learned: thief-route}", "{learned: thief-rout}", "thief-rout}", "unknown fact 'thief-rout'"),
-    ("{recruited: hachi}", "{recruited: kenji}", "recruited: kenji", "only companions"),
-    ("      - id: gather-help", "      - id: ask-around", "id: ask-around", "duplicate stage id 'ask-around'"),
-    ("{defeated: leviathan}", "{check: might, dc: hard}", "check: might", "can never complete"),
-    ("{defeated: leviathan}", "{knows_skill: {character: kenji, skill: purifying-chant}}", "character: kenji",
+    ("  time: \"dusk\"", "  time: \"dusk\"\n  weather: rain", "weather: rain", "unknown key 'weather'"),
+    ("    hp: 28", "    hp: twenty-eight", "hp: twenty-eight", "valid integer"),
+    ("    name: Tomas\n", "", "  tomas:", "missing required field 'name'"),
+    ("exits: {south: village-green}", "exits: {south: village-gren}", "village-gren", "unknown location 'village-gren'"),
+    ("inventory: [hunting-knife]", "inventory: [hunting-knif]", "hunting-knif]", "unknown item 'hunting-knif'"),
+    ("{learned: troll-took-lantern}", "{learned: troll-took-lanter}", "troll-took-lanter}",
+     "unknown fact 'troll-took-lanter'"),
+    ("{recruited: bramble}", "{recruited: tomas}", "recruited: tomas", "only companions"),
+    ("      - id: prepare", "      - id: learn-what-happened", "id: learn-what-happened",
+     "duplicate stage id 'learn-what-happened'"),
+    ("{defeated: bog-troll}", "{check: might, dc: hard}", "check: might", "can never complete"),
+    ("{defeated: bog-troll}", "{knows_skill: {character: tomas, skill: sunfire-ward}}", "character: tomas",
      "can never complete"),
-    ("{learned: thief-route}", "{learnt: thief-route}", "learnt", "not a condition"),
-    ("stat: spirit\n    damage: 2d8", "stat: spirit\n    damage: 2x8", "damage: 2x8", "not a dice expression"),
+    ("{learned: troll-took-lantern}", "{learnt: troll-took-lantern}", "learnt", "not a condition"),
+    ("stat: spirit\n    damage: 2d6+2", "stat: spirit\n    damage: 2x6+2", "damage: 2x6", "not a dice expression"),
 ]
 
 
 @pytest.mark.parametrize("old,new,where,message", BREAKAGES, ids=[b[3][:30] for b in BREAKAGES])
-def test_broken_copy_gets_located_errors(neon_path, tmp_path, old, new, where, message):
-    path = _broken(neon_path, tmp_path, old, new)
+def test_broken_copy_gets_located_errors(mirefen_path, tmp_path, old, new, where, message):
+    path = _broken(mirefen_path, tmp_path, old, new)
     with pytest.raises(CampaignError) as info:
         load_campaign(path)
     problems = info.value.problems
@@ -87,13 +89,13 @@ def test_broken_copy_gets_located_errors(neon_path, tmp_path, old, new, where, m
     assert hit[0].column is not None and hit[0].path
 
 
-def test_cli_reports_broken_file_with_location(neon_path, tmp_path):
-    path = _broken(neon_path, tmp_path, "exits: {down: ramen-alley}", "exits: {down: nowhere}")
+def test_cli_reports_broken_file_with_location(mirefen_path, tmp_path):
+    path = _broken(mirefen_path, tmp_path, "exits: {south: village-green}", "exits: {south: nowhere}")
     result = run_cli("campaign", "validate", str(path))
     assert result.returncode == 1
-    line = _line_of(path, "down: nowhere")
+    line = _line_of(path, "south: nowhere")
     assert f"{path}:{line}:" in result.stderr
-    assert "locations.shrine-steps.exits.down" in result.stderr
+    assert "locations.herb-hut.exits.south" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

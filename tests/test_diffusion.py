@@ -14,7 +14,8 @@ from gm.campaign import load_campaign
 from gm.state.world import World
 from worldgen.backends.diffusion import BACKEND_CLASSES, DiffusionOptions, interpolation_schedule, model_frames
 from worldgen.backends.tiny import TINY, save_tiny
-from worldgen.plan import Transition, plan_turn
+from gm.plan import plan_turn
+from worldgen.plan import Transition
 from worldgen.stream import WorldStream
 from worldgen.video import read_frames
 
@@ -44,10 +45,10 @@ def backend(name: str):
 
 
 @pytest.fixture
-def plans(neon_path):
-    world = World.new(load_campaign(neon_path), seed=5)
+def plans(mirefen_path):
+    world = World.new(load_campaign(mirefen_path), seed=5)
     first = plan_turn(world, [], 1, None, frames=9, width=64, height=32)[-1]
-    world.characters["aya"].pose = "fighting"
+    world.characters["wren"].pose = "fighting"
     second = plan_turn(world, [], 2, first, frames=20, width=64, height=32)[-1]
     return first, second
 
@@ -139,14 +140,14 @@ def test_stream_keeps_plan_order_with_a_diffusion_backend(plans):
         stream.stop()
 
 
-def test_play_with_a_diffusers_world_model_from_a_folder(neon_path, tmp_path):
+def test_play_with_a_diffusers_world_model_from_a_folder(mirefen_path, tmp_path):
     """`--world wan-vace --world-model PATH`: nothing outside worldgen changes."""
     model = save_tiny("wan-vace", tmp_path / "tiny-wan-vace")
     script = tmp_path / "walk.txt"
-    script.write_text("north\ntalk to kenji\n")
+    script.write_text("talk to tomas\nnorth\n")
     env = {"WORLDKEEPER_LLM": "none", "WORLDKEEPER_WIDTH": "64", "WORLDKEEPER_HEIGHT": "32",
            "WORLDKEEPER_SEGMENT_FRAMES": "9", "WORLDKEEPER_WORLD_STEPS": "2", "WORLDKEEPER_WORLD_GUIDANCE": "1.0"}
-    done = run_cli("play", str(neon_path), "--script", str(script), "--json", "--save", str(tmp_path / "run"),
+    done = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--save", str(tmp_path / "run"),
                    "--world", "wan-vace", "--world-model", str(model), env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     turns = [json.loads(line) for line in done.stdout.splitlines()][:-1]

@@ -19,7 +19,7 @@ from gm.game import Game
 from gm.state.db import make_engine
 from gm.state.models import Base
 from gm.state.store import Store, TurnConflict, TurnRecord
-from playthrough import play_neon
+from playthrough import play_mirefen, play_neon
 
 
 def _reload_in_new_process(saves, name: str, url: str | None) -> dict:
@@ -36,64 +36,77 @@ def _reload_in_new_process(saves, name: str, url: str | None) -> dict:
     return json.loads(done.stdout)
 
 
-def _assert_fixture_finished(game: Game, results) -> None:
+def _assert_mirefen_finished(game: Game, results) -> None:
     state = game.final_state()
-    assert state["quests"]["the-stolen-bell"] == {"status": "completed", "stage": "return-the-bell"}
+    assert state["quests"]["light-of-mirefen"] == {"status": "completed", "stage": "relight"}
     assert state["status"] == "completed"
-    assert state["characters"]["leviathan"]["alive"] is False
-    assert state["characters"]["hachi"]["in_party"] is True
-    assert "shrine-bell" in state["characters"]["kenji"]["inventory"]
-    assert "purifying-chant" in state["characters"]["aya"]["skills"]
+    assert state["characters"]["bog-troll"]["alive"] is False
+    assert state["characters"]["bramble"]["in_party"] is True
+    assert "heart-stone" in state["characters"]["tomas"]["inventory"]
+    assert "sunfire-ward" in state["characters"]["wren"]["skills"]
     stages = [e["completed_stage"] for r in results for e in r.events if e["kind"] == "quest_stage"]
-    assert stages == ["ask-around", "gather-help", "face-the-leviathan", "return-the-bell"]
-    assert any(e["kind"] == "attack" and e["actor"] == "leviathan" for r in results for e in r.events)
+    assert stages == ["learn-what-happened", "prepare", "defeat-the-troll", "relight"]
+    assert any(e["kind"] == "attack" and e["actor"] == "bog-troll" for r in results for e in r.events)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_fixture_plays_to_the_end_on_sqlite_and_reloads(neon_path, saves, seed):
-    game = Game.create(neon_path, saves, name="neon", seed=seed)
-    results = play_neon(game)
-    _assert_fixture_finished(game, results)
+def test_campaign_plays_to_the_end_on_sqlite_and_reloads(mirefen_path, saves, seed):
+    game = Game.create(mirefen_path, saves, name="mirefen", seed=seed)
+    results = play_mirefen(game)
+    _assert_mirefen_finished(game, results)
     final = game.final_state()
-    turns = game.store.turns("neon")
+    turns = game.store.turns("mirefen")
     assert [t.number for t in turns] == list(range(1, len(results) + 1))
     game.close()
-    assert _reload_in_new_process(saves, "neon", None) == final
+    assert _reload_in_new_process(saves, "mirefen", None) == final
 
 
 @pytest.mark.postgres
-def test_fixture_plays_to_the_end_on_postgres_and_reloads(neon_path, saves, postgres_url):
-    game = Game.create(neon_path, saves, name="neon-pg", seed=3, database_url=postgres_url)
-    results = play_neon(game)
-    _assert_fixture_finished(game, results)
+def test_campaign_plays_to_the_end_on_postgres_and_reloads(mirefen_path, saves, postgres_url):
+    game = Game.create(mirefen_path, saves, name="mirefen-pg", seed=3, database_url=postgres_url)
+    results = play_mirefen(game)
+    _assert_mirefen_finished(game, results)
     final = game.final_state()
     game.close()
-    assert _reload_in_new_process(saves, "neon-pg", postgres_url) == final
+    assert _reload_in_new_process(saves, "mirefen-pg", postgres_url) == final
 
 
-def _store_with_game(neon_path, url: str) -> Store:
+def test_conformance_fixture_plays_to_its_last_quest_stage(neon_path, saves):
+    """The external conformance file loads and plays to the end (skipped without ../shared)."""
+    game = Game.create(neon_path, saves, name="neon", seed=1)
+    results = play_neon(game)
+    state = game.final_state()
+    assert state["quests"]["the-stolen-bell"] == {"status": "completed", "stage": "return-the-bell"}
+    assert state["status"] == "completed"
+    stages = [e["completed_stage"] for r in results for e in r.events if e["kind"] == "quest_stage"]
+    assert stages == ["ask-around", "gather-help", "face-the-leviathan", "return-the-bell"]
+    assert any(e["kind"] == "attack" and e["actor"] == "leviathan" for r in results for e in r.events)
+    game.close()
+
+
+def _store_with_game(path, url: str) -> Store:
     store = Store(url)
-    store.create_game(load_campaign(neon_path), neon_path.read_text(), "g", seed=1)
+    store.create_game(load_campaign(path), path.read_text(), "g", seed=1)
     return store
 
 
-def test_turn_is_all_or_nothing(neon_path, tmp_path):
-    store = _store_with_game(neon_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
+def test_turn_is_all_or_nothing(mirefen_path, tmp_path):
+    store = _store_with_game(mirefen_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
     world = store.load("g").copy()
-    world.party_location = "harbor"
-    world.characters["aya"].location = "harbor"
-    world.facts["thief-route"] = 1
+    world.party_location = "sunken-chapel"
+    world.characters["wren"].location = "sunken-chapel"
+    world.facts["troll-took-lantern"] = 1
     bad = TurnRecord(number=1, input="x", ok=True, events=[{"not json": object()}])
     with pytest.raises(Exception):
         store.commit_turn("g", world, bad)
     again = store.load("g")
-    assert again.party_location == "shibuya-crossing" and again.turn == 0 and not again.facts
-    assert again.characters["aya"].location == "shibuya-crossing"
+    assert again.party_location == "village-green" and again.turn == 0 and not again.facts
+    assert again.characters["wren"].location == "village-green"
     assert store.turns("g") == []
 
 
-def test_two_writers_cannot_both_store_a_turn(neon_path, tmp_path):
-    store = _store_with_game(neon_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
+def test_two_writers_cannot_both_store_a_turn(mirefen_path, tmp_path):
+    store = _store_with_game(mirefen_path, f"sqlite:///{tmp_path / 'g.sqlite'}")
     first, second = store.load("g").copy(), store.load("g").copy()
     store.commit_turn("g", first, TurnRecord(number=1, input="a", ok=True))
     with pytest.raises(TurnConflict):
@@ -101,15 +114,15 @@ def test_two_writers_cannot_both_store_a_turn(neon_path, tmp_path):
     assert [t.input for t in store.turns("g")] == ["a"]
 
 
-def test_entities_added_in_play_persist(neon_path, saves):
-    game = Game.create(neon_path, saves, name="robot")
-    game.act("/event A giant red robot with glowing eyes lands in the crossing")
+def test_entities_added_in_play_persist(mirefen_path, saves):
+    game = Game.create(mirefen_path, saves, name="robot")
+    game.act("/event A giant red robot with glowing eyes lands on the green")
     game.act("north")
     game.act("south")
     game.close()
     state = Game.open("robot", saves).final_state()
     assert state["entities"] == [{"id": "giant-red-robot", "name": "Giant Red Robot",
-                                  "location": "shibuya-crossing", "appearance": "giant red robot with glowing eyes"}]
+                                  "location": "village-green", "appearance": "giant red robot with glowing eyes"}]
 
 
 KILL_DURING_NARRATION = """
@@ -121,39 +134,39 @@ def flavor(world, events, lines):
     os.kill(os.getpid(), signal.SIGKILL)  # the process dies mid-turn, after the rules, before the commit
     yield ""
 
-game = Game.open("neon", Path(sys.argv[1]), components=Components(flavor=flavor))
-game.act("talk to kenji")
+game = Game.open("mirefen", Path(sys.argv[1]), components=Components(flavor=flavor))
+game.act("talk to tomas")
 """
 
 RESUME = """
 import json, sys
 from pathlib import Path
 from gm.game import Game
-game = Game.open("neon", Path(sys.argv[1]))
+game = Game.open("mirefen", Path(sys.argv[1]))
 pending = game.pending()
 result = game.resume()
 print(json.dumps({"pending": pending, "events": [e["kind"] for e in result.events], "state": game.final_state()}))
 """
 
 
-def test_killed_turn_leaves_game_as_before_and_resumes_elsewhere(neon_path, saves):
-    game = Game.create(neon_path, saves, name="neon", seed=1)
-    game.act("north")
+def test_killed_turn_leaves_game_as_before_and_resumes_elsewhere(mirefen_path, saves):
+    game = Game.create(mirefen_path, saves, name="mirefen", seed=1)
+    game.act("look")
     before = game.final_state()
     game.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     killed = subprocess.run([sys.executable, "-c", KILL_DURING_NARRATION, str(saves)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL
-    assert Game.open("neon", saves).final_state() == before
+    assert Game.open("mirefen", saves).final_state() == before
     resumed = subprocess.run([sys.executable, "-c", RESUME, str(saves)], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     out = json.loads(resumed.stdout)
     assert out["pending"]["type"] == "resume" and "narrate" in out["pending"]["next"]
     assert "learned" in out["events"]
-    assert out["state"]["turn"] == 2 and out["state"]["facts"] == ["thief-route"]
-    assert out["state"]["quests"]["the-stolen-bell"]["stage"] == "gather-help"
+    assert out["state"]["turn"] == 2 and out["state"]["facts"] == ["troll-took-lantern"]
+    assert out["state"]["quests"]["light-of-mirefen"]["stage"] == "prepare"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

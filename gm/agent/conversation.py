@@ -17,6 +17,7 @@ import numpy as np
 
 from gm.agent.commands import normalize
 from gm.agent.models import LanguageModel, ModelError
+from gm.agent.narrate import templates
 from gm.intent import Action, Intent
 from gm.state.world import World
 
@@ -110,10 +111,8 @@ class TopicPicker:
         return intent.model_copy(update={"text": said, "topic": topic})
 
     def _model_pick(self, world: World, words: str, shortlist: list[TopicOption], fallback: str | None) -> str | None:
-        from gm.agent.narrate import prompt_environment
-
         labels = [o.label for o in shortlist] + ["none of these"]
-        prompt = prompt_environment(world.campaign).get_template("choose_topic.j2").render(text=words, options=labels)
+        prompt = templates(world.campaign).render("choose_topic.j2", text=words, options=labels)
         try:
             pick = self.llm.choose(prompt, labels)
         except ModelError as exc:

@@ -1,19 +1,31 @@
-"""The turn graph: interpret -> adjudicate -> apply -> advance -> narrate -> direct -> commit.
+"""The turn graph: interpret -> adjudicate -> check -> advance -> narrate -> direct -> commit.
+
+Conditional edges skip what a turn does not need:
+
+- after interpret: ``/status``-style info and a clarifying question go straight to narrate;
+- after adjudicate: a free ``/roll`` goes straight to narrate;
+- after check: only a successful action (or round) advances the world;
+- after narrate: info and free rolls end there. They are answered but not stored: not a turn.
 
 Each node is a small function over :class:`TurnState`, which holds only plain
-data (so langgraph's checkpointer can store it). The working world of a node is
+data (so langgraph's checkpointer can store it) and returns only its update:
+``events`` and ``rolls`` accumulate through reducers. Routing lives in the
+graph's conditional edges, not in the nodes. The working world of a node is
 always the stored world plus the events decided so far in this turn, so a
-turn resumed in another process computes exactly what the first would have.
-Nothing touches SQL until ``commit``, which writes the whole turn in one
-transaction: a turn killed anywhere before it leaves the game as it was.
+turn resumed in another process computes exactly what the first would have;
+:meth:`TurnContext.world` caches it per run instead of reloading and replaying
+it in every node. Nothing touches SQL until ``commit``, which writes the whole
+turn in one transaction: a turn killed anywhere before it leaves the game as it was.
 """
 
 from __future__ import annotations
 
+import operator
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import Annotated, Protocol, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -28,7 +40,7 @@ from gm.agent.narrate import FactWriter, namer
 from gm.intent import Action, Intent
 from gm.rules.advance import advance as advance_world
 from gm.rules.dice import Dice, DiceError
-from gm.rules.engine import resolve
+from gm.actions import resolve
 from gm.state.invariants import violations
 from gm.state.store import Store, TurnRecord
 from gm.state.world import World
@@ -37,21 +49,26 @@ ROLLED_ACTIONS = {Action.attack, Action.use_skill, Action.recruit, Action.check}
 
 
 class TurnState(TypedDict, total=False):
+    # the input: set when the turn starts (one checkpoint thread per turn, so nothing is left from the last)
     game: str
     number: int
     input: str
     actor: str | None
-    kind: str  # action, roll, event, info, clarify
+    round: list[dict] | None  # several players' actions played as one turn: [{"actor", "text"}, ...]
+    # decided by the nodes
+    kind: str  # action, round, roll, event, join, info, clarify
     intent: dict | None
     argument: str | None
     via: str
     ok: bool
     reason: str | None
-    events: list[dict]
-    rolls: list[dict]
+    events: Annotated[list[dict], operator.add]  # each node returns only the events it adds
+    rolls: Annotated[list[dict], operator.add]
     narration: str
     plans: list[dict]
-    round: list[dict] | None  # several players' actions played as one turn: [{"actor", "text"}, ...]
+
+# kinds that are answered but not stored: asking about the world, or rolling for fun, is not a turn
+NOT_A_TURN = frozenset({"info", "roll"})
 
 
 # (world before the turn, the turn's events, turn number, the last plan shown before it) -> plans as dicts
@@ -77,21 +94,37 @@ class TurnContext:
     player_rolls: bool = False  # pause the turn until the player rolls
     player_choices: bool = False  # pause the turn for the player to pick between close readings
     _writers: dict[str, FactWriter] = field(default_factory=dict)
+    _worlds: dict[int, World] = field(default_factory=dict)  # this run's working worlds by events applied
+
+    def forget(self) -> None:
+        """Drop the cached working worlds: called before each run, so a new or resumed turn starts from SQL."""
+        self._worlds.clear()
+
+    def world(self, state: TurnState, upto: int | None = None) -> World:
+        """The stored world with this turn's events so far applied (the first ``upto`` of them): a copy.
+
+        Within one run the events only grow, so the world after ``n`` of them is cached and the next node
+        applies just the events added since, instead of reloading from SQL and replaying the whole turn.
+        """
+        events = state.get("events", [])
+        upto = len(events) if upto is None else upto
+        if upto not in self._worlds:
+            done = max((n for n in self._worlds if n <= upto), default=None)
+            if done is None:
+                world, done = self.store.load(state["game"]), 0
+                world.turn = state["number"]
+            else:
+                world = self._worlds[done].copy()
+            for event in ev.load_events(events[done:upto]):
+                world.apply(event)
+            self._worlds[upto] = world
+        return self._worlds[upto].copy()
 
     def facts(self, world: World) -> FactWriter:
         key = world.campaign.id
         if key not in self._writers:
             self._writers[key] = FactWriter(world.campaign)
         return self._writers[key]
-
-
-def working_world(state: TurnState, ctx: TurnContext, upto: int | None = None) -> World:
-    """The stored world with this turn's events so far applied (the first ``upto`` of them)."""
-    world = ctx.store.load(state["game"]).copy()
-    world.turn = state["number"]
-    for event in ev.load_events(state.get("events", [])[:upto]):
-        world.apply(event)
-    return world
 
 
 def _intent(state: TurnState) -> Intent | None:
@@ -102,7 +135,7 @@ def _intent(state: TurnState) -> Intent | None:
 # --- nodes -----------------------------------------------------------------------
 
 def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    world = working_world(state, runtime.context)
+    world = runtime.context.world(state)
     if state.get("round"):
         return _interpret_round(world, state, runtime.context)
     found = _attend(world, interpret(world, state["input"], runtime.context.grounder), state["input"],
@@ -115,7 +148,7 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         found.intent, found.via = found.options[index][1], "player"
     intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
     return {"kind": found.kind, "intent": intent, "argument": found.argument, "via": found.via,
-            "reason": found.clarification, "ok": found.kind != "clarify", "events": [], "rolls": []}
+            "reason": found.clarification, "ok": found.kind != "clarify"}
 
 
 def _attend(world: World, found: Interpretation, text: str, ctx: TurnContext) -> Interpretation:
@@ -135,7 +168,7 @@ def _interpret_round(world: World, state: TurnState, ctx: TurnContext) -> dict:
         intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
         entries.append({**action, "intent": intent if reason is None else None, "reason": reason})
     return {"kind": "round", "round": entries, "intent": None, "via": "round", "reason": None,
-            "ok": any(e["intent"] for e in entries), "events": [], "rolls": []}
+            "ok": any(e["intent"] for e in entries)}
 
 
 def _adjudicate_round(world: World, state: TurnState, dice: Dice) -> dict:
@@ -157,13 +190,14 @@ def _adjudicate_round(world: World, state: TurnState, dice: Dice) -> dict:
 
 def adjudicate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx, kind = runtime.context, state["kind"]
-    if kind in ("clarify", "info"):
-        return {}
-    world = working_world(state, ctx)
+    world = ctx.world(state)
     dice = Dice(world.seed, state["number"])
     if kind == "round":
         return _adjudicate_round(world, state, dice)
     if kind == "roll":
+        # a free roll changes nothing and is not stored, so it is not seeded by the turn: rolling twice between
+        # two turns must not give the same number twice
+        dice = Dice(secrets.randbits(31), state["number"])
         try:
             roll = dice.roll(state["argument"] or "1d20", who=state.get("actor"), purpose="free roll")
         except DiceError as exc:
@@ -205,9 +239,9 @@ def new_character(world: World, argument: str) -> ev.CharacterJoined | None:
                               hp=template.max_hp if template else 10)
 
 
-def apply_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    """Reduce the action's outcome into the working world and check it is sound before going on."""
-    world = working_world(state, runtime.context)
+def check_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    """Check that the world with the action's outcome applied is sound before going on."""
+    world = runtime.context.world(state)
     broken = violations(world)
     if broken:
         raise RuntimeError(f"the rules produced an unsound world in turn {state['number']}: {broken}")
@@ -215,20 +249,18 @@ def apply_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
 
 
 def advance_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    if not state.get("ok") or state["kind"] not in ("action", "round"):
-        return {}
-    world = working_world(state, runtime.context)
+    """The world's own move after a successful action: quests, enemies, time."""
+    world = runtime.context.world(state)
     dice = Dice(world.seed, state["number"], start=len(state.get("rolls", [])))
     actor = state.get("actor") or next((c.key for c in world.pcs() if c.alive), None)
     outcome = advance_world(world, dice, _intent(state), actor)
-    return {"events": state.get("events", []) + ev.dump_events(outcome.events),
-            "rolls": state.get("rolls", []) + [r.as_dict() for r in outcome.rolls]}
+    return {"events": ev.dump_events(outcome.events), "rolls": [r.as_dict() for r in outcome.rolls]}
 
 
 def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx = runtime.context
     write = get_stream_writer()
-    world = working_world(state, ctx)
+    world = ctx.world(state)
     events = ev.load_events(state.get("events", []))
     lines = _roll_lines(world, state) + ctx.facts(world).lines(world, events)
     if state["kind"] == "info":
@@ -268,15 +300,15 @@ def direct_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx = runtime.context
     if ctx.planner is None:
         return {"plans": []}
-    before = working_world(state, ctx, upto=0)
+    before = ctx.world(state, upto=0)
     previous = ctx.store.last_plan(state["game"])
     return {"plans": ctx.planner(before, ev.load_events(state.get("events", [])), state["number"], previous)}
 
 
 def commit_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     store = runtime.context.store
-    world = working_world(state, runtime.context)
-    if store.load(state["game"]).turn >= state["number"]:
+    world = runtime.context.world(state)
+    if store.turn(state["game"]) >= state["number"]:
         return {}  # resumed after a crash that came after the commit: already stored
     store.commit_turn(state["game"], world, TurnRecord(
         number=state["number"], input=state["input"], ok=bool(state.get("ok")), narration=state.get("narration", ""),
@@ -285,18 +317,36 @@ def commit_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     return {}
 
 
-NODES: list[tuple[str, Any]] = [
-    ("interpret", interpret_node), ("adjudicate", adjudicate_node), ("apply", apply_node),
-    ("advance", advance_node), ("narrate", narrate_node), ("direct", direct_node), ("commit", commit_node),
-]
+# --- routing ---------------------------------------------------------------------
+
+def after_interpret(state: TurnState) -> str:
+    return "narrate" if state["kind"] in ("info", "clarify") else "adjudicate"
+
+
+def after_adjudicate(state: TurnState) -> str:
+    return "narrate" if state["kind"] == "roll" else "check"
+
+
+def after_check(state: TurnState) -> str:
+    return "advance" if state.get("ok") and state["kind"] in ("action", "round") else "narrate"
+
+
+def after_narrate(state: TurnState) -> str:
+    return END if state["kind"] in NOT_A_TURN else "direct"
 
 
 def build_graph(checkpointer=None):
     graph = StateGraph(TurnState, context_schema=TurnContext)
-    previous = START
-    for name, node in NODES:
+    for name, node in [("interpret", interpret_node), ("adjudicate", adjudicate_node), ("check", check_node),
+                       ("advance", advance_node), ("narrate", narrate_node), ("direct", direct_node),
+                       ("commit", commit_node)]:
         graph.add_node(name, node)
-        graph.add_edge(previous, name)
-        previous = name
-    graph.add_edge(previous, END)
+    graph.add_edge(START, "interpret")
+    graph.add_conditional_edges("interpret", after_interpret, ["adjudicate", "narrate"])
+    graph.add_conditional_edges("adjudicate", after_adjudicate, ["check", "narrate"])
+    graph.add_conditional_edges("check", after_check, ["advance", "narrate"])
+    graph.add_edge("advance", "narrate")
+    graph.add_conditional_edges("narrate", after_narrate, ["direct", END])
+    graph.add_edge("direct", "commit")
+    graph.add_edge("commit", END)
     return graph.compile(checkpointer=checkpointer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from gm.actions import usage_lines
 from gm.agent.commands import parse_command
 from gm.intent import Intent
 from gm.rules.dice import DiceError, check_expression
@@ -36,9 +37,9 @@ class Grounder(Protocol):
     def ground(self, world: World, text: str) -> Interpretation: ...
 
 
-HELP = ("Say what you do in your own words, or use plain commands: go <exit>, talk to <someone>, take <item>, "
-        "give <item> to <someone>, learn <skill> from <teacher>, recruit <companion>, attack <enemy>, "
-        "use <skill> on <enemy>, rest, look, wait. Commands: /look /status /quests /roll 1d20+2 /event <text> /help")
+SLASH_COMMANDS = "/look /status /quests /roll 1d20+2 /event <text> /help"
+HELP = (f"Say what you do in your own words, or use plain commands: {', '.join(usage_lines())}. "
+        f"Commands: {SLASH_COMMANDS}")
 
 
 def interpret(world: World, text: str, grounder: Grounder | None = None) -> Interpretation:

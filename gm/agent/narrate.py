@@ -7,18 +7,28 @@ flavor line, kept only when :func:`gm.agent.faithful.check_flavor` passes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
-from jinja2.sandbox import SandboxedEnvironment
 
 from gm import events as ev
 from gm.campaign.schema import Campaign
+from gm.campaign.templates import Templates
 from gm.state.world import World
-from prompts import environment
 
 
-def prompt_environment(campaign: Campaign | None = None) -> SandboxedEnvironment:
-    """Templates from ``prompts/``, overridable per campaign. Sandboxed: campaign files are untrusted."""
-    return environment(campaign.prompts if campaign is not None else None)
+def templates(campaign: Campaign | None = None) -> Templates:
+    """The templates of ``prompts/`` with the campaign's overrides, budgeted, with the shipped ones as fallback.
+
+    One :class:`Templates` per campaign content, so an override that failed once stays replaced.
+    """
+    if campaign is None:
+        return _templates("", ())
+    return _templates(campaign.id, tuple(sorted(campaign.prompts.items())))
+
+
+@functools.lru_cache(maxsize=64)
+def _templates(campaign_id: str, prompts: tuple[tuple[str, str], ...]) -> Templates:
+    return Templates(dict(prompts), label=f"campaign {campaign_id!r}" if campaign_id else "Worldkeeper")
 
 
 def namer(world: World) -> Callable[[str], str]:
@@ -43,22 +53,19 @@ class FactWriter:
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
-        self.module = prompt_environment(campaign).get_template("facts.j2").module
+        self.templates = templates(campaign)
 
     def lines(self, world: World, events: list[ev.Event]) -> list[str]:
         name = namer(world)
         out: list[str] = []
         for e in events:
-            macro = getattr(self.module, e.kind, None)
-            if macro is None:
-                continue
             if isinstance(e, ev.QuestStage):
                 stages = {s.id: s.goal for s in self.campaign.quests[e.quest].stages}
-                text = str(macro(e, name, stages.get(e.stage, ""))).strip()
+                text = self.templates.macro("facts.j2", e.kind, e, name, stages.get(e.stage, ""))
             else:
-                text = str(macro(e, name)).strip()
-            if text:
-                out.append(text)
+                text = self.templates.macro("facts.j2", e.kind, e, name)
+            if text and text.strip():
+                out.append(text.strip())
         return out
 
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 from gm import events as ev
 from gm.agent.faithful import check_flavor, check_speech, first_sentence
-from gm.agent.grounding import Candidate
+from gm.actions import Candidate
 from gm.agent.models import LanguageModel, ModelError, is_chat_model
-from gm.agent.narrate import prompt_environment, stream_words
+from gm.agent.narrate import stream_words, templates
+from gm.campaign.templates import Macros
 from gm.state.world import World
 
 
@@ -41,8 +42,7 @@ class ModelNotices:
 
 def make_chooser(llm: LanguageModel, notices: ModelNotices | None = None):
     def choose(world: World, text: str, options: list[Candidate]) -> int | None:
-        prompt = prompt_environment(world.campaign).get_template("choose.j2").render(
-            text=text, options=[c.label for c in options])
+        prompt = templates(world.campaign).render("choose.j2", text=text, options=[c.label for c in options])
         try:
             return llm.choose(prompt, [c.label for c in options])
         except ModelError as exc:  # the embeddings' reading stands
@@ -85,7 +85,7 @@ def _checked(text: str, sentences: int, check) -> list[str]:
 
 def _chat_flavor(llm, max_new_tokens: int, sentences: int):
     def flavor(world: World, events: list[ev.Event], lines: list[str]) -> Iterator[str]:
-        chat = prompt_environment(world.campaign).get_template("chat.j2").module
+        chat = Macros(templates(world.campaign), "chat.j2")
         answer = next((e for e in events if isinstance(e, ev.Said) and e.to and e.manner not in (None, "gestures")
                        and e.speaker in world.characters), None)
         if answer is not None:
@@ -93,9 +93,9 @@ def _chat_flavor(llm, max_new_tokens: int, sentences: int):
             return
         here = world.campaign.locations[world.party_location]
         present = [c.name for c in world.present()] + [e.name for e in world.entities_at()]
-        messages = [{"role": "system", "content": str(chat.narrator_system(
-                        world.campaign.title, here.name, here.visual or here.description, present))},
-                    {"role": "user", "content": str(chat.narrator_user(lines))}]
+        messages = [{"role": "system", "content": chat.narrator_system(
+                        world.campaign.title, here.name, here.visual or here.description, present)},
+                    {"role": "user", "content": chat.narrator_user(lines)}]
         text = "".join(llm.chat(messages, max_new_tokens=max_new_tokens, stop=("\n\n",))).strip()
         kept = _checked(text, sentences, lambda s: check_flavor(s, world, events, lines))
         if kept:
@@ -104,17 +104,17 @@ def _chat_flavor(llm, max_new_tokens: int, sentences: int):
     return flavor
 
 
-def _voice(llm, chat, world: World, events: list[ev.Event], answer: ev.Said, max_new_tokens: int,
+def _voice(llm, chat: Macros, world: World, events: list[ev.Event], answer: ev.Said, max_new_tokens: int,
            sentences: int) -> Iterator[str]:
     """The answering character's words in its own voice, kept only where every sentence passes the check."""
     speaker = world.characters[answer.speaker]
     spec = world.spec(speaker.key)
     you = world.characters[answer.to].name if answer.to in world.characters else "A traveller"
     knows = [f.text for f in spec.knows] + [t.says for t in spec.topics.values()]
-    messages = [{"role": "system", "content": str(chat.character_system(
+    messages = [{"role": "system", "content": chat.character_system(
                     speaker.name, speaker.appearance, spec.persona, speaker.attitude,
-                    world.campaign.locations[world.party_location].name, knows))},
-                {"role": "user", "content": str(chat.character_user(you, answer.asked, answer.text))}]
+                    world.campaign.locations[world.party_location].name, knows)},
+                {"role": "user", "content": chat.character_user(you, answer.asked, answer.text)}]
     text = "".join(llm.chat(messages, max_new_tokens=max_new_tokens, stop=("\n\n",))).strip().strip('"“”')
     kept = _checked(text, sentences, lambda s: check_speech(s, world, events, speaker.key, answer.text))
     if kept:
@@ -124,8 +124,8 @@ def _voice(llm, chat, world: World, events: list[ev.Event], answer: ev.Said, max
 def _few_shot_flavor(llm: LanguageModel, max_new_tokens: int, sentences: int):
     def flavor(world: World, events: list[ev.Event], lines: list[str]) -> Iterator[str]:
         here = world.campaign.locations[world.party_location]
-        prompt = prompt_environment(world.campaign).get_template("flavor.j2").render(
-            place=here.name, description=here.description, visual=here.visual,
+        prompt = templates(world.campaign).render(
+            "flavor.j2", place=here.name, description=here.description, visual=here.visual,
             present=[c.name for c in world.present()] + [e.name for e in world.entities_at()], happened=lines)
         examples = tuple(line[5:].strip() for line in prompt.splitlines()[:-1] if line.startswith("Line:"))
         text = "".join(llm.stream(prompt, max_new_tokens=max_new_tokens, stop=("\n",)))
@@ -137,10 +137,8 @@ def _few_shot_flavor(llm: LanguageModel, max_new_tokens: int, sentences: int):
 
 
 def make_extractor(llm: LanguageModel, notices: ModelNotices | None = None):
-    template = prompt_environment().get_template("extract_entity.j2")
-
     def extract(text: str) -> tuple[str, str] | None:
-        prompt = template.render(text=text)
+        prompt = templates().render("extract_entity.j2", text=text)
         try:
             out = "".join(llm.stream(prompt, max_new_tokens=24, stop=("\n",)))
         except ModelError as exc:  # the heuristic reading of the owner's words stands

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from gm.campaign.checks import reference_problems
 from gm.campaign.schema import Campaign
+from gm.campaign.templates import template_problems
 from gm.campaign.yamlsource import Mark, YamlDocument, YamlSourceError, read_yaml
 
 
@@ -60,6 +61,8 @@ def _describe(err: dict) -> str:
         got = err.get("input")
         shown = "{" + ", ".join(map(str, got)) + "}" if isinstance(got, dict) else repr(got)
         return f"{shown} is {err['msg']}"
+    if kind == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
     msg = err["msg"]
     got = err.get("input")
     if isinstance(got, (str, int, float, bool)) or got is None:
@@ -92,9 +95,30 @@ def parse_campaign(raw: bytes | str, source: str = "<campaign>") -> Campaign:
         problems = [_problem(source, doc, tuple(e["loc"]), _describe(e)) for e in exc.errors()]
         raise CampaignError(_dedupe(problems)) from None
     problems = [_problem(source, doc, path, msg) for path, msg in reference_problems(campaign)]
+    problems += [_template_problem(source, doc, name, msg, line)
+                 for name, msg, line in template_problems(campaign.prompts, _names(campaign))]
     if problems:
         raise CampaignError(problems)
     return campaign
+
+
+def _template_problem(source: str, doc: YamlDocument, name: str, message: str, line: int | None) -> Problem:
+    """A problem in a ``prompts:`` template, at its line in the campaign file where that is known."""
+    path = ("prompts", name)
+    mark, _ = doc.locate(path)
+    if mark is None or line is None:
+        return _problem(source, doc, path, message)
+    # A block scalar (`|`) starts on the line after its indicator; a quoted or plain one on the same line.
+    first = mark.line + 1 if path in doc.block_scalars else mark.line
+    return Problem(source, first + line - 1, mark.column, _path_text(path), message)
+
+
+def _names(campaign: Campaign):
+    """Display names by id, as play's namer gives them, for rendering sample events."""
+    names = {k: v.name for table in (campaign.characters, campaign.items, campaign.locations, campaign.skills)
+             for k, v in table.items()}
+    names.update({k: q.title for k, q in campaign.quests.items()})
+    return lambda key: names.get(key, key)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -8,6 +8,7 @@ errors can point at the exact place in the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,14 @@ MAX_DEPTH = 48
 MAX_NODES = 200_000
 
 Path = tuple[Any, ...]
+
+# Campaign files hold text, numbers, booleans, lists and mappings: nothing else gets built from them.
+_CORE = "tag:yaml.org,2002:"
+SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
+COLLECTION_TAGS = {_CORE + "seq", _CORE + "map"}
+# Control characters (C0 but tab and newlines, DEL, C1) and the bidirectional overrides that reorder
+# what a reader sees: a name or a line from a campaign reaches terminals, Discord and web pages.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class YamlDocument:
 
     data: Any
     marks: dict[Path, Mark] = field(default_factory=dict)
+    block_scalars: set[Path] = field(default_factory=set)  # `|` and `>` values: their text starts a line below
 
     def locate(self, path: Path) -> tuple[Mark | None, Path]:
         """The mark of the deepest part of ``path`` present in the file, and that part.
@@ -100,17 +110,31 @@ class _Builder:
     def __init__(self) -> None:
         self.constructor = _Loader("")  # only its scalar constructors are used
         self.marks: dict[Path, Mark] = {}
+        self.block_scalars: set[Path] = set()
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.marks.setdefault(path, _mark(node.start_mark))  # type: ignore[arg-type]
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if node.tag not in COLLECTION_TAGS:
+                raise YamlSourceError(f"a {_tag_name(node.tag)} is not allowed here: use a plain list or mapping",
+                                      _mark(node.start_mark))
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        if node.tag not in SCALAR_TAGS:
+            hint = " (put it in quotes to use it as text)" if node.tag == _CORE + "timestamp" else ""
+            raise YamlSourceError(f"{node.value[:40]!r} is read as a {_tag_name(node.tag)}; campaign files hold "
+                                  f"text, numbers, true/false and null{hint}", _mark(node.start_mark))
+        if node.style in ("|", ">"):
+            self.block_scalars.add(path)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            raise YamlSourceError(f"bad value {node.value!r}: {exc}", _mark(node.start_mark)) from None
+            raise YamlSourceError(f"bad value {node.value[:40]!r}: {exc}", _mark(node.start_mark)) from None
+        if isinstance(value, str) and (bad := UNPRINTABLE.search(value)):
+            raise YamlSourceError(f"the text holds the control character U+{ord(bad.group()):04X}; campaign text "
+                                  "must be printable", _mark(node.start_mark))
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -126,6 +150,10 @@ class _Builder:
             self.marks[path + (key,)] = _mark(key_node.start_mark)  # type: ignore[assignment]
             out[key] = self.build(value_node, path + (key,))
         return out
+
+
+def _tag_name(tag: str | None) -> str:
+    return f"!!{tag[len(_CORE):]} value" if tag and tag.startswith(_CORE) else f"{tag} value"
 
 
 def read_yaml(raw: bytes) -> YamlDocument:
@@ -159,4 +187,4 @@ def read_yaml(raw: bytes) -> YamlDocument:
         raise YamlSourceError("the file holds no YAML document")
     builder = _Builder()
     data = builder.build(root, ())
-    return YamlDocument(data, builder.marks)
+    return YamlDocument(data, builder.marks, builder.block_scalars)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from gm import events as ev
 from gm.campaign.schema import CharacterKind
 from gm.intent import Intent
-from gm.rules.conditions import holds
 from gm.rules.dice import Dice
 from gm.rules.engine import FREE_ACTIONS, Outcome, Resolution, attack_roll, start_combat, weapon
 from gm.state.world import CharacterState, World
@@ -40,7 +39,7 @@ def _recruit_by_condition(r: Resolution) -> None:
     for ch in r.world.present():
         spec = r.world.campaign.characters.get(ch.key)
         if (spec and spec.recruit is not None and ch.kind is CharacterKind.companion and not ch.in_party
-                and ch.alive and holds(r.world, spec.recruit)):
+                and ch.alive and spec.recruit.holds(r.world)):
             r.emit(ev.Recruited(character=ch.key))
             r.emit(ev.Pose(character=ch.key, pose="following"))
 
@@ -115,7 +114,7 @@ def _advance_quests(r: Resolution) -> None:
     world = r.world
     for key, quest in world.quests.items():
         stages = world.campaign.quests[key].stages
-        while quest.status == "active" and holds(world, stages[quest.stage].complete_when):
+        while quest.status == "active" and stages[quest.stage].complete_when.holds(world):
             done = stages[quest.stage].id
             last = quest.stage == len(stages) - 1
             nxt = stages[quest.stage + 1].id if not last else done

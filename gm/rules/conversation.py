@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gm import events as ev
+from gm.campaign.conditions import about
 from gm.campaign.schema import ATTITUDES, Campaign, Character, CharacterKind
-from gm.rules.conditions import holds
-from gm.rules.dice import modifier
+from gm.campaign.templates import Macros, Templates
+from gm.rules.dice import CritType, modifier
 from gm.state.world import CharacterState, World
-from prompts import environment
 
 if TYPE_CHECKING:
     from gm.intent import Intent
@@ -29,13 +29,14 @@ SOCIAL_APPROACHES = ("persuade", "intimidate")
 DEFAULT_REQUIRES = "neutral"  # the attitude at which a character shares what it knows, unless authored otherwise
 
 
-def _lines(campaign: Campaign):
-    return _talk_module(campaign.id, campaign.prompts.get("talk.j2"))
+def _lines(campaign: Campaign) -> Macros:
+    """The words of ``talk.j2`` (the campaign's override first, the shipped one if it fails)."""
+    return _talk_lines(campaign.id, campaign.prompts.get("talk.j2"))
 
 
 @lru_cache(maxsize=16)
-def _talk_module(campaign_id: str, override: str | None):
-    return environment({"talk.j2": override} if override else None).get_template("talk.j2").module
+def _talk_lines(campaign_id: str, override: str | None) -> Macros:
+    return Macros(Templates({"talk.j2": override} if override else {}, label=f"campaign {campaign_id!r}"), "talk.j2")
 
 
 def at_least(attitude: str, least: str) -> bool:
@@ -173,7 +174,7 @@ def social_check(r: Resolution, actor: CharacterState, target: CharacterState, i
     if approach == "intimidate":
         after = shifted(before, -1) if not success else before if at_least(before, "neutral") else "neutral"
     else:
-        after = shifted(before, 1) if success else shifted(before, -1) if roll.natural == 1 else before
+        after = shifted(before, 1) if success else shifted(before, -1) if roll.crit is CritType.FAIL else before
     r.emit(ev.Pose(character=actor.key, pose="talking"))
     _change(r, target, after, "intimidated" if approach == "intimidate" else "persuaded")
     _react(r, actor, target, approach, success)
@@ -212,7 +213,7 @@ def witnessed_attack(r: Resolution, actor: CharacterState, target: CharacterStat
 
 def will_teach(world: World, teacher: CharacterState, dice, actor: CharacterState) -> bool:
     condition = world.spec(teacher.key).teach
-    return condition is None or holds(world, condition, dice, actor.key, subject=teacher.key)
+    return condition is None or about(condition, teacher.key).holds(world, dice, actor.key)
 
 
 def decline_teaching(r: Resolution, actor: CharacterState, teacher: CharacterState) -> None:

@@ -1,23 +1,21 @@
-"""The rules engine: intents in, events out. Deterministic given the dice.
+"""The rules' shared machinery: refusals, outcomes, rolls to hit, combat. Deterministic given the dice.
 
-``resolve`` decides the acting character's outcome; ``advance`` decides what
-follows from it (recruitment, monsters' turns, quest stages). Both apply
-their events to the world they are given as they go, so callers pass a
-working copy and persist it only when the whole turn is done.
+Each action's own rules live with the action (:mod:`gm.actions`, whose
+``resolve`` decides the acting character's outcome); :mod:`gm.rules.advance`
+decides what follows from it (recruitment, monsters' turns, quest stages).
+Both apply their events to the world they are given as they go, so callers
+pass a working copy and persist it only when the whole turn is done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gm import events as ev
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
-from gm.rules import conversation
-from gm.rules.conditions import holds
-from gm.rules.dice import Dice, Roll, modifier
-from gm.state.world import CharacterState, World
+from gm.rules.dice import CritType, Dice, Roll, modifier
+from gm.state.world import CharacterState, ItemState, World
 
 FREE_ACTIONS = {Action.look, Action.check}  # these never use up a combat turn
 
@@ -55,7 +53,7 @@ class Resolution:
 
 # --- helpers -------------------------------------------------------------------
 
-def _name(world: World, key: str) -> str:
+def name_of(world: World, key: str) -> str:
     if key in world.characters:
         return world.characters[key].name
     if key in world.items:
@@ -80,7 +78,7 @@ def actor_for(world: World, intent: Intent) -> CharacterState:
     return actor
 
 
-def _present_character(world: World, key: str | None, what: str) -> CharacterState:
+def present_character(world: World, key: str | None, what: str) -> CharacterState:
     if key is None or key not in world.characters:
         raise Refusal(f"There is no one like that to {what} here.")
     ch = world.characters[key]
@@ -89,7 +87,7 @@ def _present_character(world: World, key: str | None, what: str) -> CharacterSta
     return ch
 
 
-def _only(candidates: list[CharacterState], what: str) -> str:
+def only_one(candidates: list[CharacterState], what: str) -> str:
     if len(candidates) == 1:
         return candidates[0].key
     if not candidates:
@@ -97,17 +95,40 @@ def _only(candidates: list[CharacterState], what: str) -> str:
     raise Refusal(f"Who do you want to {what}: {', '.join(c.name for c in candidates)}?")
 
 
+def held_item(world: World, actor: CharacterState, item_key: str | None) -> ItemState:
+    item = world.items.get(item_key or "")
+    if item is None or item.holder != actor.key:
+        raise Refusal(f"You are not carrying {'the ' + item.name if item else 'that'}.")
+    return item
+
+
+def hostile_target(world: World, actor: CharacterState, intent: Intent, verb: str) -> CharacterState:
+    """The enemy an attack or skill is aimed at: the one named, or the only one here."""
+    if intent.target in world.entities:
+        raise Refusal(f"You cannot fight the {world.entities[intent.target].name}.")
+    key = intent.target or only_one(world.hostiles_here(), verb)
+    target = present_character(world, key, verb)
+    if target.key == actor.key or target.in_party:
+        raise Refusal(f"{target.name} is on your side.")
+    if not target.alive:
+        raise Refusal(f"{target.name} is already defeated.")
+    if target.disposition != "hostile" and target.kind is not CharacterKind.monster:
+        raise Refusal(f"{target.name} is no enemy of yours.")
+    return target
+
+
 def attack_roll(r: Resolution, attacker: CharacterState, target: CharacterState, *, bonus: int,
                 damage: str, name: str, advantage: bool = False) -> None:
     """Roll to hit against the target's defense, then damage and defeat."""
     d20 = "2d20kh1" if advantage else "1d20"
     roll = r.dice.roll(f"{d20}{modifier(bonus)}", dc=target.defense, who=attacker.key, purpose=f"{name} to hit")
-    hit = bool(roll.success) and roll.natural != 1 or roll.natural == 20
+    # a natural 20 always hits and doubles the damage; a natural 1 always misses
+    hit = roll.crit is CritType.CRIT or (bool(roll.success) and roll.crit is not CritType.FAIL)
     r.emit(ev.Attack(actor=attacker.key, target=target.key, hit=hit, name=name))
     if not hit:
         return
     amount = max(1, r.dice.roll(damage, who=attacker.key, purpose=f"{name} damage").total)
-    if roll.natural == 20:
+    if roll.crit is CritType.CRIT:
         amount *= 2
     remaining = max(0, target.hp - amount)
     r.emit(ev.Damage(target=target.key, amount=amount, hp=remaining))
@@ -137,224 +158,3 @@ def start_combat(r: Resolution, first: str | None = None) -> None:
         i = order.index(first)
         order = order[i:] + order[:i]
     r.emit(ev.CombatStarted(location=world.party_location, order=order))
-
-
-# --- the actions -------------------------------------------------------------------
-
-def _time_passes(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    """Looking and waiting change nothing by themselves (in a fight, waiting gives up the turn)."""
-
-
-def _move(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    here = world.campaign.locations[world.party_location]
-    target = (intent.target or "").lower()
-    direction = next((d for d, loc in here.exits.items() if target in (d.lower(), loc)), None)
-    if direction is None:
-        exits = ", ".join(f"{d} to {world.campaign.locations[l].name}" for d, l in here.exits.items())
-        raise Refusal(f"There is no way {intent.target or 'there'} from {here.name}."
-                      + (f" Exits: {exits}." if exits else " There is no way out."))
-    fleeing = world.combat is not None
-    party = [c.key for c in world.party()]
-    r.emit(ev.Moved(characters=party, origin=world.party_location, to=here.exits[direction], direction=direction))
-    if fleeing:
-        r.emit(ev.CombatEnded(reason="fled"))
-    for key in party:  # arrivals stand still: nobody keeps walking once the move is over
-        ch = world.characters[key]
-        if ch.alive and ch.pose not in ("standing", "following"):
-            r.emit(ev.Pose(character=key, pose="following" if ch.kind is CharacterKind.companion else "standing"))
-
-
-def _talk(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    key = intent.target or _only([c for c in world.present() if not c.in_party], "talk to")
-    if key in world.entities and world.entities[key].location == world.party_location:
-        conversation.answer_stranger(r, actor, key, intent)
-        return
-    npc = _present_character(world, key, "talk to")
-    if npc.key == actor.key:
-        raise Refusal("You mutter to yourself.")
-    if not npc.alive:
-        raise Refusal(f"{npc.name} cannot answer any more.")
-    if npc.disposition == "hostile":
-        raise Refusal(f"{npc.name} is in no mood to talk.")
-    conversation.answer(r, actor, npc, intent)
-
-
-def _take(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    item = world.items.get(intent.item or intent.target or "")
-    if item is None:
-        raise Refusal("You don't see that here.")
-    if item.holder == actor.key:
-        raise Refusal(f"You already have the {item.name}.")
-    if item.holder is not None:
-        holder = world.characters[item.holder]
-        if holder.location == world.party_location:
-            raise Refusal(f"{holder.name} has the {item.name}.")
-        raise Refusal(f"You don't see the {item.name} here.")
-    if item.location != world.party_location:
-        raise Refusal(f"You don't see the {item.name} here.")
-    r.emit(ev.Took(character=actor.key, item=item.key))
-
-
-def _held_item(world: World, actor: CharacterState, intent: Intent):
-    item = world.items.get(intent.item or "")
-    if item is None or item.holder != actor.key:
-        raise Refusal(f"You are not carrying {'the ' + item.name if item else 'that'}.")
-    return item
-
-
-def _drop(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    item = _held_item(r.world, actor, Intent(action=Action.drop, item=intent.item or intent.target))
-    r.emit(ev.Dropped(character=actor.key, item=item.key, location=r.world.party_location))
-
-
-def _give(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    item = _held_item(r.world, actor, intent)
-    to = _present_character(r.world, intent.target, "give that to")
-    if to.key == actor.key:
-        raise Refusal(f"You already have the {item.name}.")
-    if not to.alive:
-        raise Refusal(f"{to.name} cannot take anything now.")
-    first = not any(i == item.key and t == to.key for i, _, t in r.world.gifts)
-    r.emit(ev.Gave(giver=actor.key, item=item.key, to=to.key))
-    conversation.gift_received(r, actor, to, first)
-
-
-def _teacher_and_skill(world: World, actor: CharacterState, intent: Intent) -> tuple[CharacterState, str]:
-    present = [c for c in world.present() if c.alive and world.spec(c.key).teaches]
-    skill = intent.skill or (intent.target if intent.target in world.campaign.skills else None)
-    teacher_key = intent.target if intent.target in world.characters else None
-    for teacher in present:
-        teaches = world.spec(teacher.key).teaches
-        if teacher_key not in (None, teacher.key):
-            continue
-        wanted = [s for s in teaches if (skill is None or s == skill) and not world.knows_skill(actor.key, s)]
-        if wanted:
-            return teacher, wanted[0]
-    if skill and world.knows_skill(actor.key, skill):
-        raise Refusal(f"You already know the {world.campaign.skills[skill].name}.")
-    if teacher_key and teacher_key in world.characters:
-        raise Refusal(f"{world.characters[teacher_key].name} has nothing to teach you.")
-    raise Refusal("No one here can teach you that.")
-
-
-def _learn(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    teacher, skill = _teacher_and_skill(r.world, actor, intent)
-    if not conversation.will_teach(r.world, teacher, r.dice, actor):
-        conversation.decline_teaching(r, actor, teacher)
-        return
-    name = r.world.campaign.skills[skill].name
-    r.emit(ev.Said(speaker=teacher.key, text=f"Listen closely. This is the {name}."))
-    r.emit(ev.SkillLearned(character=actor.key, skill=skill, teacher=teacher.key))
-
-
-def _recruit(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    key = intent.target or _only([c for c in world.present() if c.kind is CharacterKind.companion
-                                  and not c.in_party], "ask to join you")
-    who = _present_character(world, key, "recruit")
-    if who.in_party:
-        raise Refusal(f"{who.name} is already with you.")
-    if who.kind is not CharacterKind.companion or not who.alive or "hostile" in (who.disposition, who.attitude):
-        raise Refusal(f"{who.name} will not join you.")
-    condition = world.spec(who.key).recruit
-    if condition is None or holds(world, condition, r.dice, actor.key, subject=who.key):
-        r.emit(ev.Recruited(character=who.key))
-        r.emit(ev.Pose(character=who.key, pose="following"))
-    else:
-        r.emit(ev.RecruitFailed(character=who.key))
-
-
-def _hostile_target(world: World, actor: CharacterState, intent: Intent, verb: str) -> CharacterState:
-    if intent.target in world.entities:
-        raise Refusal(f"You cannot fight the {world.entities[intent.target].name}.")
-    key = intent.target or _only(world.hostiles_here(), verb)
-    target = _present_character(world, key, verb)
-    if target.key == actor.key or target.in_party:
-        raise Refusal(f"{target.name} is on your side.")
-    if not target.alive:
-        raise Refusal(f"{target.name} is already defeated.")
-    if target.disposition != "hostile" and target.kind is not CharacterKind.monster:
-        raise Refusal(f"{target.name} is no enemy of yours.")
-    return target
-
-
-def _attack(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    target = _hostile_target(r.world, actor, intent, "attack")
-    conversation.witnessed_attack(r, actor, target)
-    if r.world.combat is None:
-        start_combat(r, first=actor.key)
-    r.emit(ev.Pose(character=actor.key, pose="fighting"))
-    name, bonus, damage = weapon(r.world, actor)
-    attack_roll(r, actor, target, bonus=bonus, damage=damage, name=name)
-
-
-def _use_skill(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    known = [s for (c, s) in sorted(world.skills) if c == actor.key]
-    skill_key = intent.skill or (known[0] if len(known) == 1 else None)
-    if skill_key is None or skill_key not in world.campaign.skills:
-        raise Refusal("Which skill? You know: " + (", ".join(world.campaign.skills[s].name for s in known) or "none yet") + ".")
-    skill = world.campaign.skills[skill_key]
-    if not world.knows_skill(actor.key, skill_key):
-        raise Refusal(f"You do not know the {skill.name}.")
-    if skill.damage is None:
-        r.emit(ev.Pose(character=actor.key, pose="casting"))
-        return
-    target = _hostile_target(world, actor, intent, f"use the {skill.name} on")
-    if world.combat is None:
-        start_combat(r, first=actor.key)
-    r.emit(ev.Pose(character=actor.key, pose="casting"))
-    attack_roll(r, actor, target, bonus=actor.stat(skill.stat), damage=skill.damage, name=skill.name,
-                advantage=target.key in skill.effective_against)
-
-
-def _rest(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    if world.combat is not None or world.hostiles_here():
-        raise Refusal("You cannot rest with enemies close by.")
-    for ch in world.party():
-        if ch.hp < ch.max_hp:
-            r.emit(ev.Healed(character=ch.key, hp=ch.max_hp))
-        r.emit(ev.Pose(character=ch.key, pose="sitting"))
-
-
-def _check(r: Resolution, actor: CharacterState, intent: Intent) -> None:
-    world = r.world
-    if intent.approach in conversation.SOCIAL_APPROACHES and intent.target in world.characters:
-        target = _present_character(world, intent.target, intent.approach)
-        if target.key == actor.key or not target.alive or target.kind is CharacterKind.pc:
-            raise Refusal(f"You cannot {intent.approach} {target.name}.")
-        conversation.social_check(r, actor, target, intent)
-        return
-    stat = intent.stat or "wits"
-    if stat not in world.campaign.rules.stats:
-        raise Refusal(f"There is no {stat} here; the stats are {', '.join(world.campaign.rules.stats)}.")
-    dc_name = intent.target if intent.target in world.campaign.rules.difficulty else "medium"
-    dc = world.campaign.rules.difficulty.get(dc_name, 12)
-    r.dice.roll(f"1d20{modifier(actor.stat(stat))}", dc=dc, who=actor.key, purpose=f"{stat} check")
-
-
-HANDLERS: dict[Action, Callable[[Resolution, CharacterState, Intent], None]] = {
-    Action.look: _time_passes, Action.wait: _time_passes, Action.move: _move, Action.talk: _talk, Action.take: _take,
-    Action.drop: _drop, Action.give: _give, Action.learn: _learn, Action.recruit: _recruit,
-    Action.attack: _attack, Action.use_skill: _use_skill, Action.rest: _rest, Action.check: _check,
-}
-
-
-def resolve(world: World, intent: Intent, dice: Dice) -> Outcome:
-    """Decide the outcome of one intent. A refused intent changes nothing."""
-    r = Resolution(world, dice)
-    try:
-        if world.status != "active":
-            raise Refusal("The story is over. Start a new game to play again.")
-        actor = actor_for(world, intent)
-        if world.combat is not None and intent.action not in FREE_ACTIONS and world.combat.up != actor.key:
-            raise Refusal(f"It is {_name(world, world.combat.up)}'s turn.")
-        HANDLERS[intent.action](r, actor, intent)
-    except Refusal as refusal:
-        assert not r.events, "a refusal must come before any event"
-        return r.outcome(ok=False, reason=refusal.reason)
-    return r.outcome()

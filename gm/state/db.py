@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_KEY = 0x574B4D47  # "WKMG"
+_MIGRATING = threading.Lock()  # alembic's command API keeps module globals: one migration at a time per process
 
 
 def alembic_config(url: str) -> Config:
@@ -39,7 +42,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def migrate(engine: Engine) -> None:
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
-    with engine.begin() as conn:
+    with _MIGRATING, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # processes opening games at the same moment take turns at migrating (released at commit)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

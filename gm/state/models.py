@@ -193,3 +193,21 @@ class TurnRow(Base):
     narration: Mapped[str] = mapped_column(Text)
     plans: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class WaitingActionRow(Base):
+    """An action waiting for its round to be played (the Discord bot's batching window).
+
+    Kept in SQL so a round survives a restart: ``turn`` is set when the round starts
+    playing, and the rows are deleted once that turn is stored and reported.
+    """
+
+    __tablename__ = "waiting_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # arrival order
+    game_id: Mapped[int] = mapped_column(ForeignKey("games.id", ondelete="CASCADE"), index=True)
+    player: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    turn: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -3,23 +3,32 @@
 ``Store.commit_turn`` writes a turn's resulting state and appends its log row
 in a single transaction, guarded by the turn number, so a turn is either
 stored whole or not at all, and two writers can never both store turn N.
+``Store.turn_lock`` serializes whole turns of one game across processes (read,
+decide, commit), so a second process waits for the first instead of deciding
+a turn on a world that is about to change.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from filelock import FileLock, Timeout
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from gm.campaign.loader import parse_campaign
 from gm.campaign.schema import Campaign, CharacterKind
 from gm.state.db import make_engine
 from gm.state.models import (
-    CharacterRow, ConversationRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow, QuestRow, TurnRow,
+    CharacterRow, ConversationRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow,
+    QuestRow, TurnRow, WaitingActionRow,
 )
 from gm.state.world import CharacterState, CombatState, EntityState, Exchange, ItemState, QuestState, World
 
@@ -34,6 +43,14 @@ class TurnConflict(RuntimeError):
     """Another writer stored this turn first; reload and try again."""
 
 
+class SaveBusy(RuntimeError):
+    """Another process kept the game's turn lock for longer than we were willing to wait."""
+
+
+# how long a turn waits for another process's turn on the same game before giving up with SaveBusy
+TURN_LOCK_WAIT = 120.0
+
+
 @dataclass
 class TurnRecord:
     number: int
@@ -45,6 +62,17 @@ class TurnRecord:
     rolls: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     plans: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WaitingAction:
+    """A player's action waiting for its round; ``turn`` is set once the round is being played."""
+
+    id: int
+    player: str
+    actor: str
+    text: str
+    turn: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +142,45 @@ class Store:
     def set_paused(self, name: str, paused: bool) -> None:
         with self._sessions.begin() as session:
             _game(session, name).paused = paused
+
+    def turn(self, name: str) -> int:
+        """The number of the last stored turn."""
+        with self._sessions() as session:
+            turn = session.scalar(select(GameRow.turn).where(GameRow.name == name))
+            if turn is None:
+                raise GameNotFound(f"no saved game named {name!r}")
+            return turn
+
+    @contextmanager
+    def turn_lock(self, name: str, wait: float = TURN_LOCK_WAIT) -> Iterator[None]:
+        """Hold game ``name`` for one turn: other processes' turns on it wait until this one is done.
+
+        On PostgreSQL, a transaction-scoped advisory lock (``pg_advisory_xact_lock``) on the game, held
+        by a transaction that lives as long as the turn; on SQLite, an OS file lock beside the database
+        (per game, so the bot's games in one file don't wait for each other). Either is released by the
+        database or the OS when the process dies, so a killed turn never leaves its game locked.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn, conn.begin():
+                conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
+                try:
+                    conn.execute(select(func.pg_advisory_xact_lock(_lock_key(name))))
+                except OperationalError as exc:  # lock_timeout
+                    raise SaveBusy(_busy(name, wait)) from exc
+                yield
+        elif self.engine.url.database in (None, "", ":memory:"):
+            yield  # an in-memory database lives in this process alone: Game's own lock is enough
+        else:
+            database = Path(self.engine.url.database)
+            lock = FileLock(database.parent / f".{database.name}.{name}.lock", timeout=wait)
+            try:
+                lock.acquire()
+            except Timeout as exc:
+                raise SaveBusy(_busy(name, wait)) from exc
+            try:
+                yield
+            finally:
+                lock.release()
 
     def load(self, name: str) -> World:
         """The stored world. Cached per (game, turn): callers get a copy they may change."""
@@ -188,6 +255,47 @@ class Store:
             game = _game(session, name)
             return {p.external_id: p.character for p in session.scalars(
                 select(PlayerRow).where(PlayerRow.game_id == game.id))}
+
+    # --- actions waiting for their round ------------------------------------------
+
+    def add_waiting_action(self, name: str, player: str, actor: str, text: str) -> int:
+        """Store an action until its round is played; returns its id (ids grow in arrival order)."""
+        with self._sessions.begin() as session:
+            row = WaitingActionRow(game_id=_game(session, name).id, player=player, actor=actor, text=text)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def waiting_actions(self, name: str) -> list[WaitingAction]:
+        """In arrival order."""
+        with self._sessions() as session:
+            game = _game(session, name)
+            rows = session.scalars(select(WaitingActionRow).where(WaitingActionRow.game_id == game.id)
+                                   .order_by(WaitingActionRow.id)).all()
+            return [WaitingAction(r.id, r.player, r.actor, r.text, r.turn) for r in rows]
+
+    def start_round(self, name: str, ids: list[int], turn: int) -> None:
+        """Mark these waiting actions as being played as ``turn``."""
+        with self._sessions.begin() as session:
+            session.execute(update(WaitingActionRow).where(WaitingActionRow.id.in_(ids)).values(turn=turn))
+
+    def clear_waiting_actions(self, name: str, ids: list[int]) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(WaitingActionRow).where(WaitingActionRow.id.in_(ids)))
+
+    def games_with_waiting_actions(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(GameRow.name).where(
+                GameRow.id.in_(select(WaitingActionRow.game_id).distinct())).order_by(GameRow.name)))
+
+
+def _lock_key(name: str) -> int:
+    """A stable 32-bit advisory-lock key for a game (crc32 is the same in every process, unlike hash())."""
+    return zlib.crc32(f"worldkeeper-turn:{name}".encode())
+
+
+def _busy(name: str, wait: float) -> str:
+    return f"{name!r} is busy: another process has been playing a turn on it for over {wait:.0f} s; try again"
 
 
 def _game(session: Session, name: str) -> GameRow:

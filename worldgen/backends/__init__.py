@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from worldgen.backends.base import Frame, WorldBackend
 
-BACKENDS = ("storyboard", "wan-vace", "ltx", "skyreels-df")
+BACKENDS = ("storyboard", "wan-vace", "ltx", "skyreels-df", "serve")
 
 
 def load_backend(name: str, model: str | None = None, **options) -> WorldBackend:
@@ -18,6 +18,12 @@ def load_backend(name: str, model: str | None = None, **options) -> WorldBackend
     if name in ("wan-vace", "ltx", "skyreels-df"):
         from worldgen.backends.diffusion import load_diffusion_backend
         return load_diffusion_backend(name, model, **options)
+    if name == "serve":  # workers on a Ray Serve cluster render for this process (worldgen/backends/serve.py)
+        try:
+            from worldgen.backends.serve import ServeBackend
+        except ImportError as exc:
+            raise ValueError('the serve world backend needs Ray: pip install "worldkeeper[serve]"') from exc
+        return ServeBackend(**{k: v for k, v in options.items() if k in ("address", "app")})
     raise ValueError(f"unknown world backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 

@@ -1,0 +1,53 @@
+"""recruit: ask a companion here to join the party (their campaign condition may call for a roll)."""
+
+from __future__ import annotations
+
+from gm import events as ev
+from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
+from gm.actions.naming import descriptor
+from gm.campaign.conditions import about
+from gm.campaign.schema import CharacterKind
+from gm.intent import Action, Intent
+from gm.rules.engine import Refusal, Resolution, only_one, present_character
+from gm.state.world import CharacterState, World
+
+
+class Recruit(ActionSpec):
+    action = Action.recruit
+    verbs = ("recruit", "invite")
+    usage = "recruit <companion>"
+    help = "ask a companion to join the party"
+    targeted = True
+
+    def parse(self, rest: str, world: World) -> Intent | None:
+        return parse_target(self.action, rest, world, optional=True)
+
+    def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
+        out = []
+        for ch in others_here(world, actor):
+            if ch.kind is CharacterKind.companion and not ch.in_party and ch.alive:
+                desc = descriptor(ch.appearance)
+                out.append(Candidate.of(
+                    world, Intent(action=self.action, target=ch.key), f"ask {ch.name} to join the party",
+                    [f"recruit {ch.name}", f"invite {ch.name} to come along", f"befriend the {desc}",
+                     f"ask {ch.name} to follow me", f"convince {ch.name} to help me fight"], ch.key))
+        return out
+
+    def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        key = intent.target or only_one([c for c in world.present() if c.kind is CharacterKind.companion
+                                         and not c.in_party], "ask to join you")
+        who = present_character(world, key, "recruit")
+        if who.in_party:
+            raise Refusal(f"{who.name} is already with you.")
+        if who.kind is not CharacterKind.companion or not who.alive or "hostile" in (who.disposition, who.attitude):
+            raise Refusal(f"{who.name} will not join you.")
+        condition = world.spec(who.key).recruit
+        if condition is None or about(condition, who.key).holds(world, r.dice, actor.key):
+            r.emit(ev.Recruited(character=who.key))
+            r.emit(ev.Pose(character=who.key, pose="following"))
+        else:
+            r.emit(ev.RecruitFailed(character=who.key))
+
+
+SPEC = Recruit()

@@ -1,0 +1,78 @@
+"""talk: speak with someone here, or ask them something; they answer from what they know (gm.rules.conversation).
+
+Its candidates also offer persuading and intimidating someone, which the check action settles.
+"""
+
+from __future__ import annotations
+
+from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
+from gm.actions.naming import descriptor
+from gm.campaign.fields import CharacterKind
+from gm.intent import Action, Intent
+from gm.rules import conversation
+from gm.rules.engine import Refusal, Resolution, only_one, present_character
+from gm.state.world import CharacterState, World
+
+
+# How players put persuading or intimidating someone: general English.
+SOCIAL_PHRASINGS = {
+    "persuade": ["convince {name} to trust me", "win {name} over", "sweet-talk the {desc}", "charm {name}",
+                 "reason with {name}", "talk {name} round"],
+    "intimidate": ["threaten {name}", "scare the {desc}", "frighten {name} into talking", "menace {name}",
+                   "lean on {name}", "bully the {desc}"],
+}
+
+
+class Talk(ActionSpec):
+    action = Action.talk
+    verbs = ("talk to", "talk with", "talk", "speak to", "speak with", "ask", "chat with")
+    usage = "talk to <someone>"
+    help = "speak with someone here"
+    targeted = True
+
+    def parse(self, rest: str, world: World) -> Intent | None:
+        return parse_target(self.action, rest, world, optional=True)
+
+    def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
+        out = []
+        for ch in others_here(world, actor):
+            if not ch.alive or ch.disposition == "hostile":
+                continue
+            spec, desc = world.spec(ch.key), descriptor(ch.appearance)
+            out.append(Candidate.of(
+                world, Intent(action=self.action, target=ch.key), f"talk to {ch.name}",
+                [f"speak with {ch.name}", f"ask {ch.name} what happened", f"chat with the {desc}",
+                 f"say hello to {ch.name}", f"ask {ch.name} for help", f"greet the {desc}",
+                 f"ask {ch.name} about the trouble", f"question {ch.name}"]
+                # what they know and who they are: "ask the old man about the light" finds the lamplighter
+                + [f"ask {ch.name} about {fact.text}" for fact in spec.knows]
+                + ([f"talk to {ch.name}. {spec.persona}"] if spec.persona else []),
+                ch.key))
+            if not ch.in_party and ch.kind is not CharacterKind.pc:  # a social check on them (the check action)
+                for approach, phrasings in SOCIAL_PHRASINGS.items():
+                    out.append(Candidate.of(
+                        world, Intent(action=Action.check, approach=approach, target=ch.key), f"{approach} {ch.name}",
+                        [p.format(name=ch.name, desc=desc) for p in phrasings], ch.key))
+        for ent in world.entities_at():  # whatever an /event brought can be spoken to
+            out.append(Candidate.of(
+                world, Intent(action=self.action, target=ent.key), f"talk to the {ent.name}",
+                [f"speak with the {ent.name}", f"ask the {ent.name} a question", f"greet the {ent.name}"], ent.key))
+        return out
+
+    def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        key = intent.target or only_one([c for c in world.present() if not c.in_party], "talk to")
+        if key in world.entities and world.entities[key].location == world.party_location:
+            conversation.answer_stranger(r, actor, key, intent)
+            return
+        npc = present_character(world, key, "talk to")
+        if npc.key == actor.key:
+            raise Refusal("You mutter to yourself.")
+        if not npc.alive:
+            raise Refusal(f"{npc.name} cannot answer any more.")
+        if npc.disposition == "hostile":
+            raise Refusal(f"{npc.name} is in no mood to talk.")
+        conversation.answer(r, actor, npc, intent)
+
+
+SPEC = Talk()

@@ -1,0 +1,69 @@
+"""use_skill: use a skill you know; a damaging skill is an attack on an enemy with its own stat and dice."""
+
+from __future__ import annotations
+
+import re
+
+from gm import events as ev
+from gm.actions.attack import enemies_here
+from gm.actions.base import ActionSpec, Candidate
+from gm.actions.naming import resolve_name
+from gm.intent import Action, Intent
+from gm.rules.engine import Refusal, Resolution, attack_roll, hostile_target, start_combat
+from gm.state.world import CharacterState, World
+
+
+class UseSkill(ActionSpec):
+    action = Action.use_skill
+    verbs = ("use", "cast", "chant")
+    usage = "use <skill> on <enemy>"
+    help = "use a skill you know, on an enemy if it does harm"
+    targeted = True
+
+    def parse(self, rest: str, world: World) -> Intent | None:
+        m = re.match(r"(.+?)\s+(?:on|against|at)\s+(.+)", rest)
+        skill = resolve_name(world, m.group(1) if m else rest)
+        target = resolve_name(world, m.group(2)) if m else None
+        if skill in world.campaign.skills:
+            return Intent(action=self.action, skill=skill, target=target)
+        return None
+
+    def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
+        if actor is None:
+            return []
+        camp = world.campaign
+        known = [s for (who, s) in sorted(world.skills) if who == actor.key]
+        out = []
+        for ch in enemies_here(world, actor):
+            for skill_key in known:
+                skill = camp.skills[skill_key]
+                if skill.damage:
+                    out.append(Candidate.of(
+                        world, Intent(action=self.action, skill=skill_key, target=ch.key),
+                        f"use {skill.name} on {ch.name}",
+                        [f"cast {skill.name} at {ch.name}", f"unleash the {skill.name}",
+                         f"hit {ch.name} with {skill.name}", f"use my {skill.name}"], ch.key, skill_key))
+        return out
+
+    def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        known = [s for (c, s) in sorted(world.skills) if c == actor.key]
+        skill_key = intent.skill or (known[0] if len(known) == 1 else None)
+        if skill_key is None or skill_key not in world.campaign.skills:
+            raise Refusal("Which skill? You know: "
+                          + (", ".join(world.campaign.skills[s].name for s in known) or "none yet") + ".")
+        skill = world.campaign.skills[skill_key]
+        if not world.knows_skill(actor.key, skill_key):
+            raise Refusal(f"You do not know the {skill.name}.")
+        if skill.damage is None:
+            r.emit(ev.Pose(character=actor.key, pose="casting"))
+            return
+        target = hostile_target(world, actor, intent, f"use the {skill.name} on")
+        if world.combat is None:
+            start_combat(r, first=actor.key)
+        r.emit(ev.Pose(character=actor.key, pose="casting"))
+        attack_roll(r, actor, target, bonus=actor.stat(skill.stat), damage=skill.damage, name=skill.name,
+                    advantage=target.key in skill.effective_against)
+
+
+SPEC = UseSkill()
