@@ -283,6 +283,7 @@ class OpenAIModel:
         schema = {"type": "object", "properties": {"choice": {"type": "string", "enum": labels}},
                   "required": ["choice"], "additionalProperties": False}
         body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "temperature": 0,
+                "max_tokens": 16,  # {"choice": "12"} and no more, whatever the server does with the schema
                 "response_format": {"type": "json_schema", "json_schema": {"name": "choice", "schema": schema,
                                                                            "strict": True}}}
         data = self._post(body)
