@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import CAMPAIGNS
+from gm import events as ev
 from gm.agent.conversation import TopicPicker
 from gm.agent.grounding import EmbeddingGrounder
 from gm.game import Components, Game
@@ -236,3 +237,40 @@ def test_a_failing_model_server_falls_back_to_templates_and_says_so(saves, embed
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+# --- checks on campaign files and on the model's lines ------------------------------------------------
+
+def test_topics_and_attitude_conditions_are_validated_with_locations(tmp_path):
+    from gm.campaign.loader import CampaignError, load_campaign
+
+    text = LANTERN.read_text().replace("        reveals: stone-remembers-flame\n", "        reveals: troll-took-lantern\n")
+    text = text.replace("complete_when: {learned: troll-took-lantern}", "complete_when: {attitude: friendly}")
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    with pytest.raises(CampaignError) as err:
+        load_campaign(path)
+    message = str(err.value)
+    assert "topics.the-heart-stone.reveals: topic 'the-heart-stone' reveals 'troll-took-lantern', which 'maud' " \
+           "does not know" in message
+    assert "stages[0].complete_when.attitude: say whose attitude" in message
+    assert "broken.yaml:" in message
+
+
+def test_a_voiced_line_may_speak_only_of_what_the_speaker_knows(tmp_path):
+    from gm.agent.faithful import check_speech
+    from gm.campaign import load_campaign
+    from gm.state.world import World
+
+    world = World.new(load_campaign(LANTERN))
+    told = [ev.Said(speaker="tomas", to="wren", text="The Bog Troll crept up from the Sunken Chapel.",
+                    topic="troll-took-lantern", manner="tells")]
+    ok = "Aye, the Bog Troll came up out of the Sunken Chapel in the night."
+    assert check_speech(ok, world, told, "tomas", told[0].text) is None
+    # Maud's secret, which Tomas does not know
+    assert "does not know" in check_speech("They say trolls hate true light and shrink from sunfire.", world,
+                                           told, "tomas", told[0].text)
+    assert "Kenji" in check_speech("Go and ask Kenji about it.", world, told, "tomas", told[0].text)
+    # a name the speaker knows of is fine even when its bearer is elsewhere (Tomas speaks of Maud)
+    assert check_speech("Go and ask Old Maud in her hut.", world, told, "tomas", told[0].text) is None
+    assert "did not happen" in check_speech("The troll is defeated.", world, told, "tomas", told[0].text)
