@@ -113,13 +113,26 @@ class RateLimiter:
 GAME_NAME = re.compile(r"discord-(?P<guild>\d+)-(?P<channel>\d+)")
 
 
+def database_url(data_dir: Path, url: str | None) -> str:
+    """Where the bot's games live: the configured database, else one SQLite file in the bot's data folder."""
+    if url:
+        return url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'discord.sqlite'}"
+
+
+def served_games(store: Store, shards: Shards) -> list[str]:
+    """The names of the channel games on these shards."""
+    return [g.name for g in store.games() if (m := GAME_NAME.fullmatch(g.name)) and shards.owns(int(m["guild"]))]
+
+
 class ChannelGames:
     def __init__(self, data_dir: Path, components: Components, *, database_url: str | None = None,
                  window: float = 1.5, recorder_factory=None, rate: RateLimiter | None = None,
                  shards: Shards = Shards()):
         self.data_dir, self.components, self.database_url = data_dir, components, database_url
         self.window = window
-        self.recorder_factory = recorder_factory  # game -> TurnRecorder, or None for no clips
+        self.recorder_factory = recorder_factory  # game -> GameVideo (gm.runtime.open_recorder), or None for no clips
         self.rate = rate or RateLimiter()
         self.shards = shards
         self._sessions: dict[int, PlaySession] = {}
@@ -135,10 +148,7 @@ class ChannelGames:
         return self.data_dir / "saves"
 
     def _url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{self.data_dir / 'discord.sqlite'}"
+        return database_url(self.data_dir, self.database_url)
 
     def _finder(self) -> Store:
         if self._store is None:  # opening a store runs migrations: once, not on every command
@@ -366,18 +376,17 @@ class ChannelGames:
         if not futures:
             return
         async with self._turns[place.channel]:
-            replies = await asyncio.to_thread(self._round_sync, session)
+            # only this window's actions: one arriving meanwhile waits for its own round
+            replies = await asyncio.to_thread(lambda: self._round_sync(
+                session, [a for a in session.game.waiting_actions() if a.id in futures]))
         for action_id, future in futures.items():
             if not future.done():
                 future.set_result(replies.get(action_id) or _problem("That action was not played; try again."))
 
-    def _round_sync(self, session: PlaySession, actions: list[WaitingAction] | None = None,
-                    failed=_failed) -> dict[int, Reply]:
-        """Play the game's waiting actions (or these) as one turn; a reply for each action, by its id.
-        A round that raises is rolled back and every action gets ``failed(exception, actions)``."""
+    def _round_sync(self, session: PlaySession, actions: list[WaitingAction], failed=_failed) -> dict[int, Reply]:
+        """Play these waiting actions as one turn; a reply for each action, by its id. A round that raises
+        is undone and every action gets ``failed(exception, actions)``."""
         game = session.game
-        if actions is None:
-            actions = [a for a in game.waiting_actions() if a.turn is None]
         if not actions:
             return {}
         try:
@@ -464,14 +473,13 @@ class ChannelGames:
     async def recover(self) -> list[tuple[Place, Reply]]:
         """Finish what a stopped process left in this process's channels: rounds waiting in SQL are played
         (or their players told the round was lost). Returns what to post in each channel."""
-        names = await asyncio.to_thread(self._finder().games_with_waiting_actions)
+        names = await asyncio.to_thread(lambda: set(self._finder().games_with_waiting_actions())
+                                        & set(served_games(self._finder(), self.shards)))
         posts = []
-        for name in names:
+        for name in sorted(names):
             match = GAME_NAME.fullmatch(name)
-            if match is None:
-                continue
             place = Place(int(match["guild"]), int(match["channel"]))
-            if not self.shards.owns(place.guild) or place.channel in self._rounds:
+            if place.channel in self._rounds:
                 continue
             session = await self.session(place)
             if session is None:

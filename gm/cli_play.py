@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from gm.campaign.loader import CampaignError, resolve_campaign
 from gm.cli_app import app, err, fail, out
 from gm.game import Game, TurnError, TurnResult, slug
+from gm.safe_text import json_line
 from gm.settings import Settings
 
 
@@ -35,7 +35,9 @@ def play(
     view: Annotated[bool, typer.Option(help="Also open the live web viewer.")] = False,
     world: Annotated[Optional[str], typer.Option(help="World-model backend (storyboard, wan-vace, ltx, skyreels-df).")] = None,
     world_model: Annotated[Optional[str], typer.Option(help="Weights directory or model id for --world.")] = None,
-    video: Annotated[bool, typer.Option(help="Render per-turn clips and a session video.")] = True,
+    video: Annotated[bool, typer.Option(help="Render a clip per turn (clips/ in the save folder).")] = True,
+    session_video: Annotated[bool, typer.Option(
+        "--session-video", help="When the run ends, join every clip into session.mp4 (see `worldkeeper video`).")] = False,
     llm: Annotated[Optional[str], typer.Option(help="embedded, openai, transformers or none.")] = None,
     host: Annotated[Optional[str], typer.Option(help="With --view: address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="With --view: port (default 8765).")] = None,
@@ -44,7 +46,7 @@ def play(
     """Play a campaign: interactively, or from a script with --script."""
     overrides = {k: v for k, v in {"world": world, "world_model": world_model, "llm": llm}.items() if v}
     settings = Settings(**overrides)
-    from gm.runtime import build_components, open_recorder  # heavy imports only when playing
+    from gm.runtime import build_components, open_video  # heavy imports only when playing
 
     if campaign is None and resume is None and script is None:
         from gm.tui import choose_campaign
@@ -75,29 +77,34 @@ def play(
         raise typer.Exit(1)
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
-    recorder = open_recorder(settings, game) if video else None
+    live = view and script is None
+    # one world stream for the game: the clips and the live viewer are made from the same frames
+    stream = open_video(settings, game, record=video, live=live) if video or live else None
     try:
         if script is not None:
-            _play_script(game, script, json_out, recorder)
+            _play_script(game, script, json_out, stream, session_video)
         else:
-            _play_terminal(game, settings, recorder, view, host, port, token)
+            _play_terminal(game, settings, stream, live, host, port, token, session_video)
     finally:
-        if recorder is not None:
-            recorder.close()
+        if stream is not None:
+            stream.close()
         game.close()
 
 
-def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: str | None, port: int | None,
-                   token: str | None) -> None:
-    from gm.runtime import open_broadcast
+def _assemble(stream, report) -> str | None:
+    """session.mp4 from the clips, each clip that cannot be read reported (and left out)."""
+    return stream.assemble(lambda part, exc: report(f"session video: left out {part}, which cannot be read ({exc})"))
+
+
+def _play_terminal(game: Game, settings: Settings, stream, view: bool, host: str | None, port: int | None,
+                   token: str | None, session_video: bool) -> None:
     from gm.session import PlaySession
     from gm.tui import play_interactive
 
     host, port = host or settings.web_host, port or settings.web_port
     token = token or settings.web_token.get_secret_value() or None
     url = None
-    broadcast = open_broadcast(settings, game) if view else None
-    session = PlaySession(game, recorder, broadcast)
+    session = PlaySession(game, stream)
     if view:
         from gm.web import serve_in_background, viewer_url
         try:
@@ -112,29 +119,32 @@ def _play_terminal(game: Game, settings: Settings, recorder, view: bool, host: s
     try:
         play_interactive(session, settings, url)
     finally:
-        if broadcast is not None:
-            broadcast.stop()
-        if recorder is not None:
-            video = recorder.finish()
-            if video:
-                out.print(f"Session video: {video}", markup=False)
+        if stream is not None and stream.recorder is not None:
+            if session_video:
+                video = _assemble(stream, lambda message: err.print(f"warning: {message}", markup=False))
+                if video:
+                    out.print(f"Session video: {video}", markup=False)
+            else:
+                out.print(f"Clips: {stream.recorder.clips} (`worldkeeper video {game.name}` joins them into one "
+                          "video)", markup=False)
 
 
-def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
+def _play_script(game: Game, script: Path, json_out: bool, stream, session_video: bool) -> None:
     try:
         lines = script.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {script}: {exc}")
     from gm.session import PlaySession
 
-    session = PlaySession(game, recorder)
-    emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+    session = PlaySession(game, stream)
+    recording = stream is not None and stream.recorder is not None
+    emit = (lambda obj: sys.stdout.write(json_line(obj) + "\n")) if json_out else None
 
     def report(result: TurnResult) -> None:
         if result.recovered is not None:
             report(result.recovered)
         trace = result.trace()
-        if recorder is not None:
+        if recording:
             trace["clip"] = result.clip
         if emit:
             emit(trace)
@@ -154,12 +164,16 @@ def _play_script(game: Game, script: Path, json_out: bool, recorder) -> None:
         except TurnError as exc:  # the turn was not played (or was undone): say so and go on with the next line
             _report_error(str(exc), line, emit)
     final = game.final_state()
-    if recorder is not None:
-        final["session_video"] = recorder.finish()
+    if recording:
+        final["clips"] = str(stream.recorder.clips)
+        if session_video:
+            warn = (lambda message: emit({"type": "warning", "message": message})) if emit else \
+                (lambda message: err.print(f"warning: {message}", markup=False))
+            final["session_video"] = _assemble(stream, warn)
     if emit:
         emit(final)
         sys.stdout.flush()
-    elif recorder is not None:
+    elif recording and session_video:
         out.print(f"Session video: {final['session_video']}", markup=False)
 
 
@@ -202,6 +216,24 @@ def saves() -> None:
 
 
 @app.command()
+def video(save: Annotated[str, typer.Argument(help="The saved game (a name, or its folder).")]) -> None:
+    """Join a saved game's clips into its session video (session.mp4), leaving out any it cannot read."""
+    from worldgen.recorder import SessionRecorder
+
+    settings = Settings()
+    saves_dir, name = _save_location(settings, save, save)
+    folder = saves_dir / name
+    if not (folder / "clips").is_dir():
+        raise fail(f"no clips for a saved game at {folder}")
+    recorder = SessionRecorder(folder, settings.fps, int(settings.clip_limit_mb * 2**20))
+    made = recorder.assemble(lambda part, exc: err.print(f"warning: left out {part}, which cannot be read ({exc})",
+                                                         markup=False))
+    if made is None:
+        raise fail(f"no readable clip in {folder / 'clips'}")
+    out.print(f"Session video: {made}", markup=False)
+
+
+@app.command()
 def serve(
     save: Annotated[str, typer.Argument(help="The saved game to show and play.")],
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
@@ -212,7 +244,7 @@ def serve(
     """Serve the live web viewer for a saved game."""
     import uvicorn
 
-    from gm.runtime import build_components, open_broadcast, open_recorder
+    from gm.runtime import build_components, open_video
     from gm.session import PlaySession
     from gm.web import check_binding, create_app, viewer_url
 
@@ -225,21 +257,26 @@ def serve(
         game = Game.open(name, saves_dir, settings.database_url, components=build_components(settings))
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
-    session = PlaySession(game, open_recorder(settings, game), open_broadcast(settings, game))
+    session = PlaySession(game, open_video(settings, game, record=True, live=True))
     err.print(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}", markup=False)
     try:
-        uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(session, token, host), host=host, port=port, log_level="warning")
     finally:
         session.close()
         game.close()
 
 
 @app.command("bot")
-def bot_command() -> None:
+def bot_command(check: Annotated[bool, typer.Option(
+        "--check", help="Check the settings and the database, list the games this process's shards serve, "
+                        "and exit without connecting to Discord.")] = False) -> None:
     """Run the Discord bot (token from WORLDKEEPER_DISCORD_TOKEN)."""
-    from bot.run import run_bot
+    from bot.run import check_bot, run_bot
 
     try:
-        run_bot(Settings())
+        if check:
+            out.print(check_bot(Settings()), markup=False)
+        else:
+            run_bot(Settings())
     except ValueError as exc:
         raise fail(str(exc))

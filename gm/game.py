@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
+from sqlalchemy.engine import make_url
 
 from gm.agent.conversation import TopicPicker
 from gm.agent.director import Extractor
 from gm.agent.graph import NOT_A_TURN, Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.interpret import HELP, Grounder
-from gm.agent.narrate import namer
+from gm.agent.narrate import namer, scene_hints
 from gm.campaign.loader import load_campaign
 from gm.state.checkpoints import open_checkpointer
 from gm.state.db import sqlite_url
@@ -116,6 +117,8 @@ class Game:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._saver, self._close_saver = open_checkpointer(self.store.url, self.folder)
         self._graph = build_graph(self._saver)
+        # the last stored turn's thread, left behind if a process died between storing the turn and deleting it
+        self._discard(self.store.turn(self.name))
         self._lock = threading.Lock()  # this process's threads; other processes wait on the store's turn lock
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
@@ -142,7 +145,11 @@ class Game:
         url = database_url or sqlite_url(folder / "game.sqlite")
         if database_url is None and not (folder / "game.sqlite").exists():
             raise FileNotFoundError(f"no saved game named {name!r} in {saves_dir}")
-        return cls(Store(url), name, folder, **kwargs)
+        store = Store(url)
+        if not store.exists(name):
+            store.close()
+            raise FileNotFoundError(f"no saved game named {name!r} in {make_url(url).render_as_string()}")
+        return cls(store, name, folder, **kwargs)
 
     def close(self) -> None:
         self._close_saver()
@@ -163,6 +170,11 @@ class Game:
 
     def scene(self) -> SceneGraph:
         return SceneGraph.of(self.world())
+
+    def opening_scene(self) -> str:
+        """Where the story starts: the place, who and what is there (the opening sets the scene)."""
+        world = self.world()
+        return self._context.facts(world).scene(world)
 
     def log(self, since: int = 0) -> list[TurnRecord]:
         """The stored turns after turn ``since``, in order."""
@@ -193,8 +205,8 @@ class Game:
         # one checkpoint thread per turn: a turn starts from nothing, and a stored turn's thread can go
         return {"configurable": {"thread_id": f"{self.name}:{number}"}}
 
-    def _pending(self, number: int) -> dict | None:
-        snapshot = self._graph.get_state(self._thread(number))
+    def _pending(self, number: int, snapshot: StateSnapshot | None = None) -> dict | None:
+        snapshot = snapshot or self._graph.get_state(self._thread(number))
         if not snapshot.next:
             return None
         for task in snapshot.tasks:
@@ -258,11 +270,13 @@ class Game:
             recovered = self._recover(number, None)
             if recovered is not None and recovered.stored:
                 number += 1
-            pending = self._pending(number)
+            snapshot = self._graph.get_state(self._thread(number))
+            pending = self._pending(number, snapshot)
             if pending is not None:
                 raise TurnWaiting(f"Turn {number} waits for {pending.get('actor') or 'a player'} "
                                   f"({pending['type']}): answer it first.")
-            self._discard(number)  # whatever a dead process left in this turn's thread: start from nothing
+            if snapshot.values:
+                self._discard(number)  # whatever a dead process left in this turn's thread: start from nothing
             result = self._run(number, {**turn, "game": self.name, "number": number}, on_text)
             result.recovered = recovered
             return result
@@ -279,13 +293,10 @@ class Game:
             # a turn that fails once fails the same way on every resume: undo it rather than brick the save
             self._discard(number)
             raise TurnFailed(number, exc) from exc
-        values = self._graph.get_state(config).values
-        waiting = self._pending(number)
+        snapshot = self._graph.get_state(config)
+        values, waiting = snapshot.values, self._pending(number, snapshot)
         if waiting is None:
-            # finished: stored (or, for an answer, nothing to store); only an unfinished turn needs checkpoints.
-            # The previous turn's thread goes too, in case a process died between its commit and this cleanup.
-            self._discard(number)
-            self._discard(number - 1)
+            self._discard(number)  # stored (or, for an answer, nothing to store): only an unfinished turn needs it
         stored = waiting is None and values.get("kind") not in NOT_A_TURN
         return TurnResult(number=number if stored or waiting else number - 1, input=values["input"],
                           ok=bool(values.get("ok")), kind=values.get("kind", "action"), intent=values.get("intent"),
@@ -330,7 +341,8 @@ class Game:
                                "in_party": c.in_party, "pose": c.pose, "appearance": c.appearance}
                            for k, c in world.characters.items()},
             "quests": {k: {"status": q.status, "stage": world.quest_stage_id(k)} for k, q in world.quests.items()},
-            "facts": sorted(world.facts),
+            "facts": world.learned_facts(),
+            "revealed": sorted(f for f in world.facts if ":" in f),  # hidden features and exits found in play
             "entities": [{"id": e.key, "name": e.name, "location": e.location, "appearance": e.appearance}
                          for e in world.entities.values()],
         }
@@ -345,7 +357,7 @@ def info_text(world: World, command: str) -> str:
             items = ", ".join(i.name for i in world.inventory(ch.key)) or "nothing"
             skills = ", ".join(name(s) for c, s in sorted(world.skills) if c == ch.key) or "none"
             lines.append(f"{ch.name}: {ch.hp}/{ch.max_hp} hp, {ch.pose}; carrying {items}; skills: {skills}")
-        exits = world.campaign.locations[world.party_location].exits
+        exits = world.exits()
         lines.append("Exits: " + (", ".join(f"{d} ({name(t)})" for d, t in exits.items()) or "none"))
         return "\n".join(lines)
     if command == "quests":
@@ -357,4 +369,4 @@ def info_text(world: World, command: str) -> str:
             else:
                 lines.append(f"{spec.title}: {spec.stages[q.stage].goal}")
         return "\n".join(lines) or "No quests."
-    return HELP
+    return "\n".join([HELP, *scene_hints(world)])  # help names this campaign's own scene, never another's

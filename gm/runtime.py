@@ -68,11 +68,15 @@ def build_components(settings: Settings, progress: bool = True, llm=None, embed=
     from gm.agent.models import load_embedder
     from gm.agent.voice import ModelNotices, make_chooser, make_extractor, make_flavor
 
+    from gm.agent.checks import CheckJudge
+
     llm = llm if llm is not None else load_llm(settings, progress)
     strong = llm is not None and llm.name != "embedded"
     notices = ModelNotices()
     embed = embed if embed is not None else load_embedder(settings.embedder)
-    grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm, notices) if llm else None, always_ask_model=strong)
+    # a chat model judges open actions (stat, difficulty, authored attempt); the embedded one is too small to
+    grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm, notices) if llm else None, always_ask_model=strong,
+                                 judge=CheckJudge(embed, llm if strong else None))
     topics = TopicPicker(embed, llm, always_ask_model=strong, notify=notices.add)
     flavor = None
     if llm is not None and settings.llm_flavor:
@@ -106,43 +110,25 @@ def world_backend(settings: Settings):
                         guidance=settings.world_guidance, offload=settings.world_offload, device=settings.world_device)
 
 
-def open_recorder(settings: Settings, game: Game):
-    from worldgen.recorder import SessionRecorder
-
-    backend = world_backend(settings)
-    return TurnRecorder(SessionRecorder(backend, game.folder, settings.fps, int(settings.clip_limit_mb * 2**20)))
-
-
-class TurnRecorder:
-    """Adapts the session recorder to turn results (plans as stored dicts)."""
-
-    def __init__(self, recorder):
-        self.recorder = recorder
-
-    def record_turn(self, result) -> str | None:
-        from worldgen.plan import SegmentPlan
-
-        plans = [SegmentPlan.model_validate(p) for p in result.plans]
-        return self.recorder.record_turn(result.number, plans)
-
-    def finish(self) -> str | None:
-        return self.recorder.finish()
-
-    def close(self) -> None:
-        self.recorder.close()
-
-
-def open_broadcast(settings: Settings, game: Game):
-    """The live world stream of a game, encoded for the web viewer, starting from what was last shown."""
-    from worldgen.live import LiveBroadcast
+def open_video(settings: Settings, game: Game, *, record: bool = True, live: bool = False):
+    """The game's one world stream (one world model, each turn rendered once): per-turn clips in the save
+    folder when ``record``, and the live fMP4 for the web viewer when ``live``, both from the same frames."""
     from worldgen.plan import SegmentPlan
-    from worldgen.stream import WorldStream
+    from worldgen.recorder import GameVideo
 
     world = game.world()
-    warm_storyboard(settings, world)
+    if live:
+        warm_storyboard(settings, world)
     last = game.store.last_plan(game.name)
     if last is None:
         last = make_planner(settings)(world, [], world.turn, None)[-1]
-    opening = SegmentPlan.model_validate(last)
-    stream = WorldStream(world_backend(settings), opening, realtime=True)
-    return LiveBroadcast(stream, opening.width, opening.height, opening.fps).start()
+    video = GameVideo(world_backend(settings), SegmentPlan.model_validate(last),
+                      game.folder if record else None, settings.fps, int(settings.clip_limit_mb * 2**20))
+    if live:
+        video.start_live()
+    return video
+
+
+def open_recorder(settings: Settings, game: Game):
+    """Clips only, no live viewer (the Discord bot's games)."""
+    return open_video(settings, game, record=True, live=False)

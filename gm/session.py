@@ -6,15 +6,15 @@ import threading
 from collections.abc import Callable
 
 from gm.game import Game, TextSink, TurnResult
-from gm.runtime import TurnRecorder
 from gm.state.scene import SceneGraph
 
 
 class PlaySession:
-    """Plays turns on a game and sends each turn's plans to the recorder and the live stream."""
+    """Plays turns on a game and sends each turn's plans to its video (clips and the live stream, from one
+    world stream: see :func:`gm.runtime.open_video`)."""
 
-    def __init__(self, game: Game, recorder: TurnRecorder | None = None, broadcast=None):
-        self.game, self.recorder, self.broadcast = game, recorder, broadcast
+    def __init__(self, game: Game, video=None):
+        self.game, self.video = game, video
         self.listeners: list[Callable[[TurnResult], None]] = []
         self._lock = threading.Lock()
         self.last_clip: str | None = None
@@ -47,11 +47,10 @@ class PlaySession:
             self._shown(result.recovered)
         self.last_clip = None
         if result.waiting is None:
-            if self.broadcast is not None and result.plans:
+            if self.video is not None and result.plans:
                 from worldgen.plan import SegmentPlan
-                self.broadcast.show([SegmentPlan.model_validate(p) for p in result.plans])
-            if self.recorder is not None and result.plans:
-                self.last_clip = result.clip = self.recorder.record_turn(result)
+                plans = [SegmentPlan.model_validate(p) for p in result.plans]
+                self.last_clip = result.clip = self.video.show_turn(result.number, plans)
             for listener in list(self.listeners):
                 listener(result)
         return result
@@ -78,8 +77,11 @@ class PlaySession:
             "quests": quests, "log": log, "in_combat": world.combat is not None,
         }
 
+    @property
+    def broadcast(self):
+        """The live fMP4 of this game's world stream, if the viewer is on."""
+        return self.video.broadcast if self.video is not None else None
+
     def close(self) -> None:
-        if self.broadcast is not None:
-            self.broadcast.stop()
-        if self.recorder is not None:
-            self.recorder.close()
+        if self.video is not None:
+            self.video.close()

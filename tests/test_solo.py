@@ -73,12 +73,14 @@ def test_terminal_game_in_tmux(tmp_path):
         term.type("/status")
         term.wait_for("14/14 hp, standing; carrying Hunting Knife, Smoked Fish")
         term.type("/quit")
-        screen = term.wait_for("Session video:")
+        term.wait_for("Clips:", "worldkeeper video solo")
     finally:
         term.close()
     saves = data / "saves" / "solo"
-    # /status is an answer, not a turn: three turns, three clips
-    assert (saves / "session.mp4").exists() and len(list((saves / "clips").glob("*.mp4"))) == 3
+    # /status is an answer, not a turn: three turns, three clips; the session video is joined on request
+    assert len(list((saves / "clips").glob("*.mp4"))) == 3 and not (saves / "session.mp4").exists()
+    joined = run_cli("video", "solo", env=_env(data))
+    assert joined.returncode == 0 and (saves / "session.mp4").exists(), joined.stderr
     listed = run_cli("saves", env=_env(data))
     assert "solo: The Lantern of Mirefen, turn 3" in listed.stdout
 
@@ -89,7 +91,7 @@ def test_terminal_game_in_tmux(tmp_path):
         term.wait_for("Wren heads south to Mirefen Green.")
         term.wait_for("turn 4")
         term.type("/quit")
-        term.wait_for("Session video:")
+        term.wait_for("Clips:")
     finally:
         term.close()
     assert len(list((saves / "clips").glob("*.mp4"))) == 4, "the resumed game's video continues"
@@ -161,7 +163,7 @@ def test_viewer_needs_a_token_off_this_machine(tmp_path, mirefen_path):
     refused = run_cli("serve", "anything", "--host", "0.0.0.0", env=_env(tmp_path))
     assert refused.returncode == 1 and "token" in refused.stderr and "Traceback" not in refused.stderr
     game = Game.create(mirefen_path, tmp_path / "saves", name="tok")
-    client = TestClient(create_app(PlaySession(game), token="secret"))
+    client = TestClient(create_app(PlaySession(game), token="secret"), base_url="http://localhost")
     assert client.get("/api/state").status_code == 401
     assert client.get("/api/state?t=wrong").status_code == 401
     assert client.get("/api/state?t=secret").json()["location"]["id"] == "village-green"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import time
+from collections import deque
+from pathlib import Path
 
 import av
 import numpy as np
@@ -143,7 +144,7 @@ def test_scripted_play_writes_clips_and_session_video(mirefen_path, tmp_path):
     script = tmp_path / "walk.txt"
     script.write_text("\n".join(MIREFEN_OPENING[:5] + ["/event A giant red robot stomps into the hut", "south",
                                                         "look"]) + "\n")
-    result = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--seed", "1",
+    result = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--seed", "1", "--session-video",
                      "--save", str(tmp_path / "run"), env={"WORLDKEEPER_LLM": "none"})
     assert result.returncode == 0, result.stderr
     lines = [json.loads(l) for l in result.stdout.splitlines()]
@@ -171,7 +172,7 @@ def test_whole_campaign_playthrough_through_the_cli_keeps_continuity(mirefen_pat
     rehearsal.close()
     script = tmp_path / "walkthrough.txt"
     script.write_text("\n".join(inputs) + "\n")
-    result = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--seed", "1",
+    result = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--seed", "1", "--session-video",
                      "--save", str(tmp_path / "run"), env={"WORLDKEEPER_LLM": "none",
                                                            "WORLDKEEPER_SEGMENT_FRAMES": "12"})
     assert result.returncode == 0, result.stderr[-3000:]
@@ -198,3 +199,73 @@ def test_whole_campaign_playthrough_through_the_cli_keeps_continuity(mirefen_pat
                 troll = next(e for e in segment["entities"] if e["id"] == "bog-troll")
                 assert troll["pose"] == "fallen", "a defeated monster stays defeated"
     assert recruited and defeated
+
+
+class CountingBackend(StoryboardBackend):
+    """The storyboard, counting what it is asked to render."""
+
+    def __init__(self):
+        self.rendered: list[str] = []
+
+    def render(self, plan, history):
+        self.rendered.append(plan.id)
+        return super().render(plan, history)
+
+
+def test_one_stream_renders_each_turn_once_for_clip_and_viewer(mirefen_path, tmp_path):
+    """With the live viewer on, a turn is generated once: the clip and the live stream show the same frames."""
+    from gm.game import Components, Game
+    from gm.runtime import make_planner
+    from gm.session import PlaySession
+    from gm.settings import Settings
+    from worldgen.recorder import GameVideo
+
+    settings = Settings(segment_frames=12)
+    game = Game.create(mirefen_path, tmp_path / "saves", components=Components(planner=make_planner(settings)))
+    backend = CountingBackend()
+    opening = SegmentPlan.model_validate(make_planner(settings)(game.world(), [], 0, None)[-1])
+    video = GameVideo(backend, opening, game.folder, settings.fps, 10 * 2**20)
+    live = video.start_live()
+    encoded: deque[np.ndarray] = deque(maxlen=96)
+    encode = live.encoder.write
+    live.encoder.write = lambda frame: (encoded.append(frame), encode(frame))  # what the viewer is sent
+    session = PlaySession(game, video)
+    try:
+        results = [session.act("talk to tomas"), session.act("north")]
+        turn_plans = [p["id"] for r in results for p in r.plans]
+        assert [i for i in backend.rendered if "idle" not in i and i != opening.id] == turn_plans, \
+            "each turn plan rendered exactly once, for the clip and the viewer together"
+        clip = read_frames(Path(results[-1].clip))
+        deadline = time.time() + 30
+        while time.time() < deadline and not any(_close(f, clip[-1]) for f in list(encoded)):
+            time.sleep(0.2)
+        assert any(_close(f, clip[-1]) for f in list(encoded)), "the viewer is sent the frames of the clip"
+    finally:
+        session.close()
+        game.close()
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).mean() < 4
+
+
+def test_a_truncated_clip_never_fails_a_run_and_is_left_out_with_a_warning(mirefen_path, tmp_path):
+    save = tmp_path / "run"
+    script = tmp_path / "walk.txt"
+    script.write_text("talk to tomas\nnorth\n")
+    first = run_cli("play", str(mirefen_path), "--script", str(script), "--json", "--save", str(save),
+                    env={"WORLDKEEPER_LLM": "none", "WORLDKEEPER_SEGMENT_FRAMES": "12"})
+    assert first.returncode == 0, first.stderr[-2000:]
+    clip = save / "clips" / "turn-0001.mp4"
+    clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 3])  # as a kill mid-write used to leave it
+    script.write_text("south\n")
+    again = run_cli("play", "--resume", str(save), "--script", str(script), "--json", "--session-video",
+                    env={"WORLDKEEPER_LLM": "none", "WORLDKEEPER_SEGMENT_FRAMES": "12"})
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-2000:]
+    lines = [json.loads(line) for line in again.stdout.splitlines()]
+    final = lines[-1]
+    assert final["type"] == "state" and final["turn"] == 3
+    warnings = [line for line in lines if line["type"] == "warning"]
+    assert len(warnings) == 1 and "turn-0001.mp4" in warnings[0]["message"]
+    assert len(read_frames(Path(final["session_video"]))) == 2 * 12, "the two readable clips, whole"
+    assert not list(save.rglob(".*.tmp")), "no temporary file is left behind"

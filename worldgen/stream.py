@@ -1,7 +1,9 @@
-"""The world stream: frames without end, steered by segment plans.
+"""The world stream: one per game, the only caller of its world model.
 
-A background thread renders the current plan with the backend, paced to the
-target fps. ``submit`` replaces what is queued and interrupts the segment being
+Turns are rendered once (:meth:`WorldStream.render_turn`, in the caller's
+thread): those frames make the turn's clip and are what the live output shows
+next, so a turn is never generated twice. The live output is a background
+thread that shows frames paced to the target fps. ``submit`` replaces what is queued and interrupts the segment being
 shown, so an action reaches the picture in the next frame rather than after
 the current clip; stale buffered frames are dropped. When plans run out the
 stream keeps showing the same state with ambient motion (an idle plan); it
@@ -38,8 +40,11 @@ class WorldStream:
         self.realtime = realtime
         self.fps = opening.fps
         self._frames: queue.Queue[StreamFrame | None] = queue.Queue(maxsize=buffer)
-        self._pending: deque[SegmentPlan] = deque([opening])
+        # what the live output shows next: a plan, with its frames when a turn already rendered them
+        self._pending: deque[tuple[SegmentPlan, list[Frame] | None]] = deque([(opening, None)])
         self._lock = threading.Lock()
+        self._backend_lock = threading.Lock()  # turns and the live idle share one model, a frame at a time
+        self.turn_history: deque[Frame] = deque(maxlen=HISTORY)  # the last turn's frames: clips continue them
         self._interrupt = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="world-stream", daemon=True)
@@ -57,17 +62,43 @@ class WorldStream:
         self._stop.set()
         self._interrupt.set()
         self._drain()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def submit(self, plans: list[SegmentPlan]) -> None:
-        """Show these plans next, starting with the very next frame."""
-        if not plans:
+        """Show these plans next, starting with the very next frame (rendered by the live output)."""
+        self._show([(plan, None) for plan in plans])
+
+    def render_turn(self, plans: list[SegmentPlan]) -> list[Frame]:
+        """Render a turn's plans once, continuing from the last turn's frames; the live output, when it runs,
+        shows these same frames next. Returns them (for the clip)."""
+        rendered: list[tuple[SegmentPlan, list[Frame]]] = []
+        for plan in plans:
+            frames = list(self._render(plan, list(self.turn_history)))
+            self.turn_history.extend(frames)
+            rendered.append((plan, frames))
+        if self._thread.is_alive():
+            self._show(rendered)
+        return [frame for _, frames in rendered for frame in frames]
+
+    def _show(self, items: list[tuple[SegmentPlan, list[Frame] | None]]) -> None:
+        if not items:
             return
         with self._lock:
-            self._pending = deque(plans)
+            self._pending = deque(items)
             self.submitted_at = time.perf_counter()
             self._interrupt.set()
         self._drain()  # frames of the old plan still waiting in the buffer are stale now
+
+    def _render(self, plan: SegmentPlan, history: list[Frame]) -> Iterator[Frame]:
+        """The backend's frames for ``plan``, holding the model only while it makes each one."""
+        frames = self.backend.render(plan, history)
+        while True:
+            with self._backend_lock:
+                frame = next(frames, None)
+            if frame is None:
+                return
+            yield frame
 
     # --- consuming -----------------------------------------------------------------
 
@@ -93,26 +124,28 @@ class WorldStream:
 
     # --- producing -----------------------------------------------------------------
 
-    def _next_plan(self, idle_count: int) -> tuple[SegmentPlan, bool]:
-        """The next plan, and whether it was just submitted (then it is shown at once)."""
+    def _next_plan(self, idle_count: int) -> tuple[SegmentPlan, list[Frame] | None, bool]:
+        """The next plan, its frames if already rendered, and whether it was just submitted (shown at once)."""
         with self._lock:
             fresh = self._interrupt.is_set()
             self._interrupt.clear()
             if self._pending:
-                return self._pending.popleft(), fresh
-        return idle_plan(self.current, idle_count), False
+                plan, frames = self._pending.popleft()
+                return plan, frames, fresh
+        return idle_plan(self.current, idle_count), None, False
 
     def _run(self) -> None:
         index, idle_count = 0, 0
         next_time = time.perf_counter()
         try:
             while not self._stop.is_set():
-                plan, fresh = self._next_plan(idle_count)
+                plan, rendered, fresh = self._next_plan(idle_count)
                 idle_count = idle_count + 1 if plan.idle else 0
                 self.current = plan
                 if fresh:
                     next_time = time.perf_counter() - 1 / self.fps  # an action's first frame goes out at once
-                for frame in self.backend.render(plan, list(self.history)):
+                frames = rendered if rendered is not None else self._render(plan, list(self.history))
+                for frame in frames:
                     if self._stop.is_set() or self._interrupt.is_set():
                         break
                     if self.realtime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -67,29 +69,48 @@ def write_mp4(frames: Iterable[Frame], path: Path, fps: int, *, crf: int = 23, s
 
 # Tried in order until a clip fits: (crf, downscale factor).
 FIT_LADDER = [(23, 1), (30, 1), (36, 1), (32, 2), (40, 2), (44, 4)]
+TEMPORARY = ".tmp"  # suffix of a video being written; never matched by the clips' own patterns
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to; renamed to ``path`` only when the block succeeds, so a
+    crash mid-write never leaves a truncated file under the real name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}{TEMPORARY}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_clip_within(frames: list[Frame], path: Path, fps: int, limit_bytes: int) -> Path:
     """An MP4 no larger than ``limit_bytes``, stepping quality and size down as needed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for crf, scale in FIT_LADDER:
-        write_mp4(frames, path, fps, crf=crf, scale=scale)
-        if path.stat().st_size <= limit_bytes:
-            return path
-    raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
+    with written_whole(path) as partial:
+        for crf, scale in FIT_LADDER:
+            write_mp4(frames, partial, fps, crf=crf, scale=scale)
+            if partial.stat().st_size <= limit_bytes:
+                break
+        else:
+            raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
+    return path
 
 
 def write_webp_within(frames: list[Frame], path: Path, fps: int, limit_bytes: int) -> Path:
     """An animated WebP no larger than ``limit_bytes``: the fallback when no MP4 fits."""
     from PIL import Image
 
-    for scale, step, quality in ((2, 2, 50), (4, 2, 40), (4, 4, 30), (8, 4, 20)):
-        images = [Image.fromarray(np.ascontiguousarray(f[::scale, ::scale])) for f in frames[::step]]
-        images[0].save(path, format="WEBP", save_all=True, append_images=images[1:], quality=quality,
-                       duration=int(1000 * step / fps), loop=0)
-        if path.stat().st_size <= limit_bytes:
-            return path
-    raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
+    with written_whole(path) as partial:
+        for scale, step, quality in ((2, 2, 50), (4, 2, 40), (4, 4, 30), (8, 4, 20)):
+            images = [Image.fromarray(np.ascontiguousarray(f[::scale, ::scale])) for f in frames[::step]]
+            images[0].save(partial, format="WEBP", save_all=True, append_images=images[1:], quality=quality,
+                           duration=int(1000 * step / fps), loop=0)
+            if partial.stat().st_size <= limit_bytes:
+                break
+        else:
+            raise ValueError(f"cannot fit {len(frames)} frames in {limit_bytes} bytes")
+    return path
 
 
 def read_frames(path: Path) -> list[np.ndarray]:
@@ -98,22 +119,43 @@ def read_frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
-def concat_mp4(parts: list[Path], path: Path, fps: int) -> Path:
-    """One MP4 of several clips (re-encoded, so clips of different sizes and qualities can join)."""
+def concat_mp4(parts: list[Path], path: Path, fps: int,
+               on_unreadable: Callable[[Path, Exception], None] | None = None) -> Path | None:
+    """One MP4 of several clips (re-encoded, so clips of different sizes and qualities can join).
+
+    A clip that cannot be decoded (truncated, empty, not a video) is left out whole and reported to
+    ``on_unreadable``; None when no clip could be read."""
     size: tuple[int, int] | None = None
 
-    def frames():
+    def decoded(part: Path) -> list[np.ndarray]:
         nonlocal size
-        for part in parts:
-            with av.open(str(part)) as container:
-                for f in container.decode(video=0):
-                    if size is None:
-                        size = (f.width, f.height)
-                    if (f.width, f.height) != size:
-                        f = f.reformat(width=size[0], height=size[1])
-                    yield f.to_ndarray(format="rgb24")
+        out = []
+        with av.open(str(part)) as container:
+            for f in container.decode(video=0):
+                if size is None:
+                    size = (f.width, f.height)
+                if (f.width, f.height) != size:
+                    f = f.reformat(width=size[0], height=size[1])
+                out.append(f.to_ndarray(format="rgb24"))
+        if not out:
+            raise ValueError("no frames")
+        return out
 
-    write_mp4(frames(), path, fps)
+    def frames():
+        for part in parts:
+            try:
+                clip = decoded(part)  # whole, so a clip that breaks half-way adds nothing
+            except (av.FFmpegError, OSError, ValueError) as exc:
+                if on_unreadable is not None:
+                    on_unreadable(part, exc)
+                continue
+            yield from clip
+
+    try:
+        with written_whole(path) as partial:
+            write_mp4(frames(), partial, fps)
+    except ValueError:  # nothing readable to write
+        return None
     return path
 
 

@@ -20,6 +20,9 @@ class Give(ActionSpec):
     verbs = ("give", "hand", "offer")
     usage = "give <item> to <someone>"
     help = "hand something you carry to someone here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'pass', 'return', 'here you go', 'take this', 'present',
+            'hold out', 'hand over', 'power up')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -17,6 +17,10 @@ class Recruit(ActionSpec):
     verbs = ("recruit", "invite")
     usage = "recruit <companion>"
     help = "ask a companion to join the party"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'on my team', 'tag along',
+            "let's go", "let's roll", 'lets go', 'help me', 'with me', 'befriend', 'come on', 'team up',
+            'my companion', 'our party')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -25,7 +29,8 @@ class Recruit(ActionSpec):
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         out = []
         for ch in others_here(world, actor):
-            if ch.kind is CharacterKind.companion and not ch.in_party and ch.alive:
+            # a companion already with you stays a candidate: asking again gets the rules' "already with you"
+            if ch.kind is CharacterKind.companion and ch.alive:
                 desc = descriptor(ch.appearance)
                 out.append(Candidate.of(
                     world, Intent(action=self.action, target=ch.key), f"ask {ch.name} to join the party",

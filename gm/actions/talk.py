@@ -1,26 +1,13 @@
-"""talk: speak with someone here, or ask them something; they answer from what they know (gm.rules.conversation).
-
-Its candidates also offer persuading and intimidating someone, which the check action settles.
-"""
+"""talk: speak with someone here, or ask them something; they answer from what they know (gm.rules.conversation)."""
 
 from __future__ import annotations
 
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor
-from gm.campaign.fields import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, only_one, present_character
 from gm.state.world import CharacterState, World
-
-
-# How players put persuading or intimidating someone: general English.
-SOCIAL_PHRASINGS = {
-    "persuade": ["convince {name} to trust me", "win {name} over", "sweet-talk the {desc}", "charm {name}",
-                 "reason with {name}", "talk {name} round"],
-    "intimidate": ["threaten {name}", "scare the {desc}", "frighten {name} into talking", "menace {name}",
-                   "lean on {name}", "bully the {desc}"],
-}
 
 
 class Talk(ActionSpec):
@@ -28,6 +15,9 @@ class Talk(ActionSpec):
     verbs = ("talk to", "talk with", "talk", "speak to", "speak with", "ask", "chat with")
     usage = "talk to <someone>"
     help = "speak with someone here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('talk', 'speak', 'chat', 'ask', 'say', 'greet', 'tell', 'thank', 'hello', 'hi', 'hey', 'question',
+            'nod', 'wave', 'bow', 'whisper', 'shout', 'call', 'reply', 'answer', 'introduce', 'chat up')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -48,11 +38,6 @@ class Talk(ActionSpec):
                 + [f"ask {ch.name} about {fact.text}" for fact in spec.knows]
                 + ([f"talk to {ch.name}. {spec.persona}"] if spec.persona else []),
                 ch.key))
-            if not ch.in_party and ch.kind is not CharacterKind.pc:  # a social check on them (the check action)
-                for approach, phrasings in SOCIAL_PHRASINGS.items():
-                    out.append(Candidate.of(
-                        world, Intent(action=Action.check, approach=approach, target=ch.key), f"{approach} {ch.name}",
-                        [p.format(name=ch.name, desc=desc) for p in phrasings], ch.key))
         for ent in world.entities_at():  # whatever an /event brought can be spoken to
             out.append(Candidate.of(
                 world, Intent(action=self.action, target=ent.key), f"talk to the {ent.name}",

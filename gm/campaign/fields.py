@@ -28,8 +28,9 @@ def _rollable(expr: str) -> str:
 
 DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1."),
                      AfterValidator(_rollable)]
-# Numbers are strict: YAML's `true` or "12" is refused rather than read as 1 or 12.
-Int = StrictInt
+# Numbers are strict (YAML's `true` or "12" is refused rather than read as 1 or 12) and bounded
+# (every number in a campaign ends up in a roll, a comparison or a database column).
+Int = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 
 
 class Strict(BaseModel):

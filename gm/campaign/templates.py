@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from gm import events as ev
+from gm.safe_text import plain
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "flavor.j2": {"place": "The Green", "description": "a village green", "visual": "fog, thatched roofs",
                   "present": ["Tomas"], "happened": ["Wren talks to Tomas."]},
     "extract_entity.j2": {"text": "a giant red robot lands in the square"},
+    "judge_check.j2": {"what": "stat", "words": "I climb the old oak", "place": "The Green",
+                       "description": "a village green", "options": ["might: strength", "wits: perception"]},
     "choose_topic.j2": {"text": "where is the chapel", "options": ["the way to the chapel", "none of these"]},
     "talk.j2": {},  # macros only (gm/rules/conversation.py calls them)
     "chat.j2": {},  # macros only (gm/agent/voice.py calls them)
@@ -271,7 +274,7 @@ class Templates:
                 self._failed.add(name)
                 compiled = self._env.get_template(name) if macros and not isinstance(exc, TemplateSyntaxError) else None
                 log.warning("%s's template %s failed (%s); using the shipped %s from now on",
-                            self.label, name, describe(exc, name, compiled), name)
+                            self.label, name, plain(describe(exc, name, compiled)), name)
         return _run(lambda: render(_shipped()))
 
 
@@ -344,9 +347,34 @@ def sample_events() -> Iterator[ev.Event]:
                     yield cls(**{**base, name: value})
 
 
+class SampleNamer:
+    """The ``n`` that facts macros get during validation, with the interface of play's
+    :class:`gm.agent.narrate.SceneNamer` (a test keeps the two alike): ``n(id)`` a display name,
+    ``n.place(location)``, ``n.hurt(id, hp)`` and ``n.person(id)`` sample answers."""
+
+    def __init__(self, names: dict[str, str] | None = None):
+        self._names = names or {}
+
+    def __call__(self, key: str) -> str:
+        return self._names.get(key, key)
+
+    def place(self, location: str) -> str:
+        return f"{self(location)}: a sample place. Ways on: north."
+
+    def hurt(self, key: str, hp: int) -> str:
+        return "is hurt"
+
+    def person(self, key: str) -> bool:
+        return True
+
+
 def template_problems(prompts: dict[str, str],
-                      namer: Callable[[str], str] = str) -> Iterator[tuple[str, str, int | None]]:
-    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``."""
+                      names: dict[str, str] | None = None) -> Iterator[tuple[str, str, int | None]]:
+    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``.
+
+    ``names`` are the campaign's display names by id, for the sample events' ``n(id)``.
+    """
+    namer = SampleNamer(names)
     shipped = shipped_names()
     env = BudgetedEnvironment(prompts)
     for name, source in prompts.items():
@@ -370,7 +398,7 @@ def template_problems(prompts: dict[str, str],
             yield name, *failure
 
 
-def _render_samples(env: BudgetedEnvironment, name: str, namer: Callable[[str], str]) -> tuple[str, int | None] | None:
+def _render_samples(env: BudgetedEnvironment, name: str, namer: SampleNamer) -> tuple[str, int | None] | None:
     if name != FACTS:
         try:
             _run(lambda: env.get_template(name).render(**SAMPLE_CONTEXT[name]))

@@ -88,7 +88,7 @@ class GameSummary:
 
 @lru_cache(maxsize=32)
 def _campaign(source: str) -> Campaign:
-    return parse_campaign(source, "<saved campaign>")
+    return parse_campaign(source, "<saved campaign>", check_templates=False)
 
 
 class Store:

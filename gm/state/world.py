@@ -11,7 +11,16 @@ import copy
 from dataclasses import dataclass, field
 
 from gm import events as ev
-from gm.campaign.schema import Campaign, Character, CharacterKind
+from gm.campaign.schema import Campaign, Character, CharacterKind, Feature
+
+def marker(kind: str, location: str, key: str) -> str:
+    """The key under which something revealed in play is kept among the learned facts (no fact id has a ':')."""
+    text = f"{kind}:{location}:{key}"
+    if len(text) <= 64:  # the facts column's width
+        return text
+    import hashlib
+    return f"{kind}:{hashlib.blake2s(text.encode(), digest_size=12).hexdigest()}"
+
 
 DEFAULT_HP = {CharacterKind.pc: 10, CharacterKind.companion: 6, CharacterKind.npc: 8, CharacterKind.monster: 10}
 
@@ -118,6 +127,9 @@ class World:
     entities: dict[str, EntityState] = field(default_factory=dict)
     combat: CombatState | None = None
     conversation: list[Exchange] = field(default_factory=list)  # append-only, oldest first
+    # what the latest events were about, newest first: what a player's "it" or "her" means next. Not stored in
+    # SQL; the turn graph restores it from the last turn's events (``note_referents``).
+    referents: list[str] = field(default_factory=list, compare=False)
 
     # --- construction ------------------------------------------------------
 
@@ -165,6 +177,12 @@ class World:
     def pcs(self) -> list[CharacterState]:
         return [c for c in self.party() if c.kind is CharacterKind.pc]
 
+    def lead(self) -> CharacterState | None:
+        """Who acts when no player is named: the first living pc in ``start.party`` order (then any pc)."""
+        order = {key: i for i, key in enumerate(self.campaign.start.party)}
+        pcs = sorted(self.pcs(), key=lambda c: (not c.alive, order.get(c.key, len(order))))
+        return pcs[0] if pcs else None
+
     def present(self, location: str | None = None) -> list[CharacterState]:
         location = location or self.party_location
         return [c for c in self.characters.values() if c.location == location]
@@ -182,6 +200,28 @@ class World:
     def entities_at(self, location: str | None = None) -> list[EntityState]:
         location = location or self.party_location
         return [e for e in self.entities.values() if e.location == location]
+
+    def features_here(self) -> list[tuple[str, Feature]]:
+        """The features at the party's location that can be seen: not hidden, or revealed in play."""
+        location = self.party_location
+        return [(key, f) for key, f in self.campaign.locations[location].features.items()
+                if not f.hidden or marker("feature", location, key) in self.facts]
+
+    def exits(self, location: str | None = None) -> dict[str, str]:
+        """Direction -> location: the campaign's exits and the hidden ones opened in play."""
+        location = location or self.party_location
+        spec = self.campaign.locations[location]
+        found = dict(spec.exits)
+        for feature in spec.features.values():
+            for check in feature.checks.values():
+                for c in (check.success, check.failure):
+                    if c.exit and marker("exit", location, c.exit.direction) in self.facts:
+                        found.setdefault(c.exit.direction, c.exit.to)
+        return found
+
+    def learned_facts(self) -> list[str]:
+        """The facts the party learned (not the markers of what play revealed)."""
+        return sorted(f for f in self.facts if ":" not in f)
 
     def spec(self, key: str) -> Character:
         """The campaign's definition of a character; one who joined in play gets a plain pc definition."""
@@ -211,6 +251,18 @@ class World:
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is not None:
             handler(event)
+        self.note_referents([event])
+
+    _REFERENT_FIELDS = ("item", "target", "to", "character", "speaker", "source", "teacher", "skill")
+
+    def note_referents(self, events: list[ev.Event]) -> None:
+        """Remember what ``events`` were about (characters outside the party, items, skills), newest first."""
+        for event in events:
+            about = [getattr(event, f) for f in self._REFERENT_FIELDS if isinstance(getattr(event, f, None), str)]
+            about = [k for k in about if k in self.items or self.campaign.skills.get(k) is not None
+                     or (k in self.characters and not self.characters[k].in_party)]
+            if about:
+                self.referents = list(dict.fromkeys(about + self.referents))[:8]
 
     def _on_moved(self, e: ev.Moved) -> None:
         for key in e.characters:
@@ -314,6 +366,16 @@ class World:
             disposition="friendly", attitude="friendly")
         if self.combat is not None:
             self.combat.order.append(e.id)
+
+    def _on_feature_revealed(self, e: ev.FeatureRevealed) -> None:
+        self.facts.setdefault(marker("feature", e.location, e.feature), self.turn)
+
+    def _on_exit_opened(self, e: ev.ExitOpened) -> None:
+        self.facts.setdefault(marker("exit", e.location, e.direction), self.turn)
+
+    def _on_alarmed(self, e: ev.Alarmed) -> None:
+        ch = self.characters[e.character]
+        ch.location, ch.disposition = e.location, "hostile"
 
     def _on_campaign_completed(self, e: ev.CampaignCompleted) -> None:
         self.status = "completed"

@@ -21,6 +21,7 @@ from worldgen.backends.base import Frame, WorldBackend, crossfade
 from worldgen.plan import PlanEntity, SegmentPlan
 from worldgen.storyboard.backdrops import backdrop
 from worldgen.storyboard.figures import sprite
+from worldgen.storyboard.palette import has, size_of
 
 EFFECT_FRAMES = 14
 
@@ -99,13 +100,13 @@ class _Scene:
         self.rng_seed = plan.seed
         self.items: list[tuple[PlanEntity, Image.Image, Image.Image | None]] = []
         for e in sorted(plan.entities, key=lambda e: (e.layout.y, e.kind != "monster")):
-            height = max(10, int(e.layout.scale * h))
+            height = max(10, int(min(0.95, e.layout.scale * size_of(e.appearance)) * h))
             body = sprite(e.id, e.kind, e.appearance, e.pose, height)
             label = _label(e.name, max(10, h // 30)) if e.kind != "item" else None
             self.items.append((e, body, label))
         self.title = _label(plan.location_name, max(12, h // 24))
-        self.rain = "rain" in plan.backdrop.lower() or "umbrella" in plan.backdrop.lower()
-        self.sparks = any(k in plan.backdrop.lower() for k in ("firefl", "sparks", "dust", "moss"))
+        self.rain = has(plan.backdrop, "rain", "umbrella", "downpour")
+        self.sparks = has(plan.backdrop, "firefly", "spark", "dust", "moss", "ember")
 
     def frame(self, i: int) -> Frame:
         plan, w, h = self.plan, self.plan.width, self.plan.height

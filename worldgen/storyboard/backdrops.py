@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from worldgen.storyboard.palette import COLORS, RGB, has
 
 INDOOR = ("interior", "hut", "bay", "corridor", "chamber", "medical", "room", "shaft", "crawlway", "hall")
+OPEN_WATER = ("sea", "ocean", "shore", "beach", "coast", "waves", "water", "harbor", "harbour")
 
 
 def _sky(text: str) -> tuple[RGB, RGB]:
@@ -55,7 +56,9 @@ def backdrop(visual: str, style: str, seed: int, width: int, height: int) -> np.
     text = visual.lower()
     light = f"{text} {style.lower()}"
     horizon = int(height * 0.62)
-    indoor = has(text, *INDOOR) and not has(text, "night sky")
+    # a bay is a room ("docking bay", "medical bay") unless the place is by open water
+    indoor = (has(text, *[w for w in INDOOR if w != "bay"]) or (has(text, "bay") and not has(text, *OPEN_WATER))) \
+        and not has(text, "night sky")
     if indoor:
         wall = _accent(text, (70, 80, 95))
         img = _gradient(width, height, tuple(int(c * 0.35) for c in wall), tuple(int(c * 0.7) for c in wall))
@@ -86,7 +89,7 @@ def _elements(d: ImageDraw.ImageDraw, text: str, rng: random.Random, w: int, h: 
               indoor: bool) -> None:
     ground = (35, 35, 42) if has(text, "asphalt", "road", "highway", "crossing", "street") else \
         (60, 55, 45) if not indoor else (45, 48, 55)
-    if has(text, "water", "bay", "swamp", "marsh", "pier", "harbor", "port", "sea"):
+    if has(text, "swamp", "marsh", "pier", *OPEN_WATER) or (has(text, "port") and not indoor):
         d.rectangle([0, horizon, w, h], fill=(12, 24, 40))
         for _ in range(40):
             x, y = rng.randrange(w), rng.randrange(horizon + 5, h)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
 
 RGB = tuple[int, int, int]
 
@@ -27,19 +30,59 @@ PARTS = {
     "accent": ("collar", "headband", "ribbon", "scarf", "visor", "eye", "eyes", "shell"),
 }
 
-ANIMALS = ("dog", "inu", "shiba", "wolf", "fox", "cat", "hound", "puppy", "bear", "horse", "deer", "raven", "bird")
+ANIMALS = ("dog", "inu", "shiba", "wolf", "fox", "cat", "hound", "puppy", "kitten", "bear", "horse", "pony", "mule",
+           "donkey", "deer", "stag", "elk", "moose", "goat", "sheep", "cow", "ox", "pig", "boar", "rabbit", "hare",
+           "mouse", "rat", "squirrel", "otter", "badger", "ferret", "weasel", "lynx", "lion", "tiger", "panther",
+           "leopard", "jaguar", "coyote", "jackal", "hyena", "monkey", "ape", "bat", "raven", "crow", "bird", "owl",
+           "hawk", "eagle", "falcon", "heron", "crane", "duck", "goose", "swan", "frog", "toad", "lizard", "tortoise")
 BEASTS = ("leviathan", "dragon", "serpent", "sea beast", "kraken", "wyrm", "beast", "whale", "hydra", "sea")
 BRUTES = ("troll", "ogre", "giant", "golem", "brute", "demon", "yeti", "monster", "zombie")
 MACHINES = ("mech", "robot", "android", "drone", "sentry", "turret", "machine", "automaton")
+PEOPLE = ("man", "woman", "person", "boy", "girl", "child", "people", "headman", "witch", "wizard", "villager")
+
+
+SMALL = ("little", "small", "tiny", "miniature", "wee", "petite", "diminutive")
+LARGE = ("huge", "giant", "colossal", "towering", "enormous", "massive", "gigantic", "hulking", "immense", "titanic")
+GLOWING = ("glow", "glowing", "luminous", "shining", "radiant", "neon", "incandescent", "phosphorescent")
 
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
 
 
+@lru_cache(maxsize=8192)
+def _forms(token: str) -> frozenset[str]:
+    """A word and its dictionary forms ("wolves" -> wolf, "glowing" -> glow), never a part of it: "beard" is
+    not a bear and "catwalks" are not cats."""
+    return frozenset({token, *(lemma for lemmas in getAllLemmas(token).values() for lemma in lemmas)})
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[frozenset[str], ...]:
+    return tuple(_forms(t) for t in re.findall(r"[a-z]+", text.lower()))
+
+
 def has(text: str, *needles: str) -> bool:
-    low = text.lower()
-    return any(re.search(rf"\b{re.escape(n)}", low) for n in needles)
+    """Whether ``text`` contains any of ``needles`` as whole words (in any inflection); a needle of several
+    words matches them in a row ("lantern post", "white hair")."""
+    tokens = _tokens(text)
+    for needle in needles:
+        parts = re.findall(r"[a-z]+", needle.lower())
+        if not parts:
+            continue
+        for i in range(len(tokens) - len(parts) + 1):
+            if all(_forms(part) & tokens[i + j] for j, part in enumerate(parts)):
+                return True
+    return False
+
+
+def size_of(appearance: str) -> float:
+    """How much bigger or smaller than usual for its kind the descriptor says a figure is."""
+    if has(appearance, *SMALL):
+        return 0.5
+    if has(appearance, *LARGE):
+        return 1.35
+    return 1.0
 
 
 def hashed_color(key: str, lightness: float = 1.0) -> RGB:
@@ -55,6 +98,7 @@ class Look:
     parts: dict[str, RGB] = field(default_factory=dict)
     skin: RGB = (226, 184, 150)
     glow: RGB | None = None
+    size: float = 1.0  # relative to the usual height of its kind: "little" 0.5, "towering" 1.35
     long_hair: bool = False
     beard: bool = False
     bald: bool = False
@@ -69,7 +113,7 @@ def body_of(kind: str, appearance: str) -> str:
         return "drone"
     if has(text, *MACHINES):
         return "machine"
-    if has(text, *ANIMALS) and not has(text, "man", "woman", "person"):
+    if has(text, *ANIMALS) and not has(text, *PEOPLE):
         return "animal"
     if has(text, *BEASTS) and kind in ("monster", "entity"):
         return "beast"
@@ -79,7 +123,7 @@ def body_of(kind: str, appearance: str) -> str:
 
 
 def read_look(kind: str, appearance: str, key: str) -> Look:
-    look = Look(body=body_of(kind, appearance))
+    look = Look(body=body_of(kind, appearance), size=size_of(appearance))
     tokens = words(appearance)
     for i, token in enumerate(tokens):
         color = COLORS.get(token)
@@ -92,7 +136,7 @@ def read_look(kind: str, appearance: str, key: str) -> Look:
                 break
         else:
             look.parts.setdefault("main", color)
-    glow_at = next((i for i, t in enumerate(tokens) if t.startswith("glow") or t == "neon"), None)
+    glow_at = next((i for i, t in enumerate(tokens) if has(t, *GLOWING)), None)
     if glow_at is not None:
         near = [COLORS[t] for t in tokens[max(0, glow_at - 3):glow_at + 4] if t in COLORS]
         look.glow = near[0] if near else (120, 220, 255)
