@@ -50,6 +50,9 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "extract_entity.j2": {"text": "a giant red robot lands in the square"},
     "judge_check.j2": {"what": "stat", "words": "I climb the old oak", "place": "The Green",
                        "description": "a village green", "options": ["might: strength", "wits: perception"]},
+    "choose_topic.j2": {"text": "where is the chapel", "options": ["the way to the chapel", "none of these"]},
+    "talk.j2": {},  # macros only (gm/rules/conversation.py calls them)
+    "chat.j2": {},  # macros only (gm/agent/voice.py calls them)
 }
 FACTS = "facts.j2"
 # Characters that say "a format width": '%99999d', '{:>99999}'. Checked where a template formats.
@@ -273,6 +276,16 @@ class Templates:
                 log.warning("%s's template %s failed (%s); using the shipped %s from now on",
                             self.label, name, plain(describe(exc, name, compiled)), name)
         return _run(lambda: render(_shipped()))
+
+
+class Macros:
+    """The macros of one template called by name, as text: ``Macros(templates, "talk.j2").greets(...)``."""
+
+    def __init__(self, templates: Templates, name: str):
+        self._templates, self._name = templates, name
+
+    def __getattr__(self, macro: str) -> Callable[..., str]:
+        return lambda *args: (self._templates.macro(self._name, macro, *args) or "").strip()
 
 
 # --- validation -------------------------------------------------------------------------------
