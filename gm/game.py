@@ -86,7 +86,10 @@ class TurnResult:
         intent = self.intent or {}
         return {"type": "turn", "turn": self.number, "input": self.input, "ok": self.ok,
                 "intent": {"action": intent.get("action"), "target": intent.get("target"),
-                           "item": intent.get("item"), "skill": intent.get("skill")} if self.intent else
+                           "item": intent.get("item"), "skill": intent.get("skill"),
+                           # an open action's judgment: what was attempted, with which stat, how hard
+                           **{k: intent[k] for k in ("approach", "stat", "dc") if intent.get(k) is not None}}
+                if self.intent else
                 {"action": None, "target": None},
                 "via": self.via, "stored": self.stored,
                 "rolls": [{k: r[k] for k in ("expr", "total", "dc", "success", "who", "purpose")} for r in self.rolls],
