@@ -529,3 +529,30 @@ def test_the_bot_posts_recovered_rounds_when_it_is_ready(tmp_path, grounder):
         games.close()
 
     run(scenario())
+
+
+def test_a_turn_cut_off_by_a_crash_is_finished_and_shown_with_the_next(tmp_path, grounder):
+    import subprocess
+    import sys
+
+    async def first_run():
+        bot = Bot(make_games(tmp_path, grounder, window=0))
+        await start_lantern(bot, (ALICE, "Wren"))
+        name = (await bot.game()).name
+        bot.games.close()
+        return name
+
+    name = run(first_run())
+    died = subprocess.run([sys.executable, "-c", CRASH_MID_TURN, str(tmp_path), name], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=300)
+    assert died.returncode == 9, died.stderr[-2000:]
+
+    async def second_run():
+        bot = Bot(make_games(tmp_path, grounder, window=0))
+        looked = await bot.act(ALICE, "look around")
+        finished = looked.reply.fields[0]
+        assert finished.name == "Finished after a restart: go north" and "north" in finished.value
+        assert [t.input for t in (await bot.game()).log()] == ["go north", "look around"]
+        bot.games.close()
+
+    run(second_run())
