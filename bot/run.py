@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cogs import WorldkeeperBot
-from bot.service import ChannelGames, Shards
+from bot.service import ChannelGames, Shards, database_url, served_games
 from gm.runtime import build_components, open_recorder
 from gm.settings import Settings
 
@@ -26,6 +26,29 @@ def make_games(settings: Settings) -> ChannelGames:
 def make_bot(settings: Settings, games: ChannelGames) -> WorldkeeperBot:
     shards(settings)  # refuse an inconsistent shard setting before connecting
     return WorldkeeperBot(games, shard_ids=settings.discord_shard_ids, shard_count=settings.discord_shard_count)
+
+
+def check_bot(settings: Settings) -> str:
+    """What this bot process would serve, checked without connecting to Discord: its shards, the database
+    (opened, so migrated), the world model, and the games of its shards."""
+    from gm.state.store import Store
+
+    mine = shards(settings)
+    store = Store(database_url(settings.data_dir / "discord", settings.database_url))
+    try:
+        games = {g.name: g for g in store.games()}
+        served = served_games(store, mine)
+        waiting = set(store.games_with_waiting_actions()) & set(served)
+    finally:
+        store.close()
+    world = settings.world + (f" (Serve app {settings.serve_app!r} at {settings.serve_address})"
+                              if settings.world == "serve" else "")
+    return "\n".join([
+        f"shards: {'all' if mine.ids is None else ', '.join(map(str, mine.ids))} of {mine.count}",
+        f"database: {store.engine.url.render_as_string(hide_password=True)}",
+        f"world model: {world}",
+        f"games served here: {len(served)}" + (f" ({len(waiting)} with a round to finish)" if waiting else ""),
+        *(f"  {name}: {games[name].title}, turn {games[name].turn}" for name in served)])
 
 
 def run_bot(settings: Settings) -> None:

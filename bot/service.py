@@ -113,6 +113,19 @@ class RateLimiter:
 GAME_NAME = re.compile(r"discord-(?P<guild>\d+)-(?P<channel>\d+)")
 
 
+def database_url(data_dir: Path, url: str | None) -> str:
+    """Where the bot's games live: the configured database, else one SQLite file in the bot's data folder."""
+    if url:
+        return url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'discord.sqlite'}"
+
+
+def served_games(store: Store, shards: Shards) -> list[str]:
+    """The names of the channel games on these shards."""
+    return [g.name for g in store.games() if (m := GAME_NAME.fullmatch(g.name)) and shards.owns(int(m["guild"]))]
+
+
 class ChannelGames:
     def __init__(self, data_dir: Path, components: Components, *, database_url: str | None = None,
                  window: float = 1.5, recorder_factory=None, rate: RateLimiter | None = None,
@@ -135,10 +148,7 @@ class ChannelGames:
         return self.data_dir / "saves"
 
     def _url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{self.data_dir / 'discord.sqlite'}"
+        return database_url(self.data_dir, self.database_url)
 
     def _finder(self) -> Store:
         if self._store is None:  # opening a store runs migrations: once, not on every command
@@ -464,14 +474,13 @@ class ChannelGames:
     async def recover(self) -> list[tuple[Place, Reply]]:
         """Finish what a stopped process left in this process's channels: rounds waiting in SQL are played
         (or their players told the round was lost). Returns what to post in each channel."""
-        names = await asyncio.to_thread(self._finder().games_with_waiting_actions)
+        names = await asyncio.to_thread(lambda: set(self._finder().games_with_waiting_actions())
+                                        & set(served_games(self._finder(), self.shards)))
         posts = []
-        for name in names:
+        for name in sorted(names):
             match = GAME_NAME.fullmatch(name)
-            if match is None:
-                continue
             place = Place(int(match["guild"]), int(match["channel"]))
-            if not self.shards.owns(place.guild) or place.channel in self._rounds:
+            if place.channel in self._rounds:
                 continue
             session = await self.session(place)
             if session is None:

@@ -41,7 +41,8 @@ def evaluate_command(
         model = load_llm(settings, progress=not json_out)
         configs = {f"with model ({settings.llm})": build_components(settings, progress=False, llm=model), **configs}
     try:
-        reports = {name: evaluate(paths, components.grounder) for name, components in configs.items()}
+        reports = {name: evaluate(paths, components.grounder, getattr(components, "topics", None))
+                   for name, components in configs.items()}
     except (DevsetError, ValueError) as exc:
         raise fail(str(exc))
     names = list(reports)

@@ -273,11 +273,16 @@ def serve(
 
 
 @app.command("bot")
-def bot_command() -> None:
+def bot_command(check: Annotated[bool, typer.Option(
+        "--check", help="Check the settings and the database, list the games this process's shards serve, "
+                        "and exit without connecting to Discord.")] = False) -> None:
     """Run the Discord bot (token from WORLDKEEPER_DISCORD_TOKEN)."""
-    from bot.run import run_bot
+    from bot.run import check_bot, run_bot
 
     try:
-        run_bot(Settings())
+        if check:
+            out.print(check_bot(Settings()), markup=False)
+        else:
+            run_bot(Settings())
     except ValueError as exc:
         raise fail(str(exc))

@@ -161,6 +161,47 @@ class CharacterJoined(_Event):
     hp: int
 
 
+class Checked(_Event):
+    """An open action settled by a check: what was attempted, on what, and whether it worked."""
+
+    kind: Literal["checked"] = "checked"
+    actor: str
+    approach: str  # a short verb: search, climb, force, read ...
+    target: str | None = None  # a feature, character or item id
+    stat: str
+    success: bool
+    text: str = ""  # the campaign's own words for what happens, when it has some
+    spent: bool = False  # it worked before: nothing more comes of it
+
+
+class FeatureRevealed(_Event):
+    kind: Literal["feature_revealed"] = "feature_revealed"
+    location: str
+    feature: str
+
+
+class ExitOpened(_Event):
+    kind: Literal["exit_opened"] = "exit_opened"
+    location: str
+    direction: str
+    to: str
+
+
+class Alarmed(_Event):
+    """A character comes to the location, hostile (a check that failed loudly)."""
+
+    kind: Literal["alarmed"] = "alarmed"
+    character: str
+    location: str
+
+
+class Narrated(_Event):
+    """The campaign's own words for something that happens (a quest stage's outcome)."""
+
+    kind: Literal["narrated"] = "narrated"
+    text: str
+
+
 class CampaignCompleted(_Event):
     kind: Literal["campaign_completed"] = "campaign_completed"
 
@@ -168,7 +209,8 @@ class CampaignCompleted(_Event):
 Event = Annotated[
     Union[Moved, Learned, Took, Dropped, Gave, Recruited, RecruitFailed, SkillLearned, Said, Attack,
           Damage, Healed, Defeated, Pose, CombatStarted, CombatEnded, TurnPassed, Routed, QuestStage,
-          EntityAdded, EntityRemoved, CharacterJoined, CampaignCompleted],
+          EntityAdded, EntityRemoved, CharacterJoined, Checked, FeatureRevealed, ExitOpened, Alarmed, Narrated,
+          CampaignCompleted],
     Field(discriminator="kind"),
 ]
 EVENTS = TypeAdapter(list[Event])

@@ -19,7 +19,7 @@ from langgraph.types import Command
 from gm.agent.director import Extractor
 from gm.agent.graph import NOT_A_TURN, Flavor, Planner, TurnContext, build_graph
 from gm.agent.interpret import HELP, Grounder
-from gm.agent.narrate import namer
+from gm.agent.narrate import namer, scene_hints
 from gm.campaign.loader import load_campaign
 from gm.state.checkpoints import open_checkpointer
 from gm.state.db import sqlite_url
@@ -159,6 +159,11 @@ class Game:
 
     def scene(self) -> SceneGraph:
         return SceneGraph.of(self.world())
+
+    def opening_scene(self) -> str:
+        """Where the story starts: the place, who and what is there (the opening sets the scene)."""
+        world = self.world()
+        return self._context.facts(world).scene(world)
 
     def log(self, since: int = 0) -> list[TurnRecord]:
         """The stored turns after turn ``since``, in order."""
@@ -326,7 +331,8 @@ class Game:
                                "in_party": c.in_party, "pose": c.pose, "appearance": c.appearance}
                            for k, c in world.characters.items()},
             "quests": {k: {"status": q.status, "stage": world.quest_stage_id(k)} for k, q in world.quests.items()},
-            "facts": sorted(world.facts),
+            "facts": world.learned_facts(),
+            "revealed": sorted(f for f in world.facts if ":" in f),  # hidden features and exits found in play
             "entities": [{"id": e.key, "name": e.name, "location": e.location, "appearance": e.appearance}
                          for e in world.entities.values()],
         }
@@ -341,7 +347,7 @@ def info_text(world: World, command: str) -> str:
             items = ", ".join(i.name for i in world.inventory(ch.key)) or "nothing"
             skills = ", ".join(name(s) for c, s in sorted(world.skills) if c == ch.key) or "none"
             lines.append(f"{ch.name}: {ch.hp}/{ch.max_hp} hp, {ch.pose}; carrying {items}; skills: {skills}")
-        exits = world.campaign.locations[world.party_location].exits
+        exits = world.exits()
         lines.append("Exits: " + (", ".join(f"{d} ({name(t)})" for d, t in exits.items()) or "none"))
         return "\n".join(lines)
     if command == "quests":
@@ -353,4 +359,4 @@ def info_text(world: World, command: str) -> str:
             else:
                 lines.append(f"{spec.title}: {spec.stages[q.stage].goal}")
         return "\n".join(lines) or "No quests."
-    return HELP
+    return "\n".join([HELP, *scene_hints(world)])  # help names this campaign's own scene, never another's

@@ -67,10 +67,14 @@ def build_components(settings: Settings, progress: bool = True, llm=None) -> Com
     from gm.agent.models import load_embedder
     from gm.agent.voice import make_chooser, make_extractor, make_flavor
 
+    from gm.agent.checks import CheckJudge
+
     llm = llm if llm is not None else load_llm(settings, progress)
     strong = llm is not None and llm.name != "embedded"
-    grounder = EmbeddingGrounder(load_embedder(settings.embedder), chooser=make_chooser(llm) if llm else None,
-                                 always_ask_model=strong)
+    embed = load_embedder(settings.embedder)
+    # a chat model judges open actions (stat, difficulty, authored attempt); the embedded one is too small to
+    grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm) if llm else None, always_ask_model=strong,
+                                 judge=CheckJudge(embed, llm if strong else None))
     flavor = None
     if llm is not None and settings.llm_flavor:
         flavor = make_flavor(llm, max_new_tokens=96, sentences=3) if strong else make_flavor(llm)

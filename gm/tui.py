@@ -20,10 +20,19 @@ from gm.settings import Settings
 
 console = Console(highlight=False)
 
-TUI_HELP = ("[bold]Play[/bold] by saying what you do: [italic]ask the old man what happened[/italic], "
-            "[italic]head north[/italic], [italic]pick up the lantern[/italic].\n"
-            f"[bold]Plain commands[/bold]: {'  '.join(usage_lines())}\n"
-            "[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  /help  /quit")
+TUI_COMMANDS = ("[bold]Commands[/bold]: /look  /status  /quests  /roll 1d20+2  /event <something happens>  /save  "
+                "/help  /quit")
+
+
+def tui_help(session: PlaySession) -> str:
+    """How to play, with examples from the scene of the campaign being played (never another campaign's)."""
+    from rich.markup import escape
+
+    from gm.agent.narrate import scene_hints
+
+    hints = "\n".join(escape(line) for line in scene_hints(session.game.world()))
+    return ("[bold]Play[/bold] by saying what you do in your own words.\n" + (hints + "\n" if hints else "")
+            + f"[bold]Plain commands[/bold]: {escape('  '.join(usage_lines()))}\n" + TUI_COMMANDS)
 
 
 def choose_campaign() -> str | None:
@@ -98,9 +107,11 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
     _history(settings)
     world = session.game.world()
     console.print(Panel(" ".join(world.campaign.summary.split()), title=world.campaign.title, border_style="yellow"))
+    if world.turn == 0:  # the opening sets the scene
+        console.print(session.game.opening_scene(), markup=False)
     if view_url:
         console.print(f"Live viewer: [link={view_url}]{view_url}[/link]")
-    console.print(TUI_HELP)
+    console.print(tui_help(session))
     pending = session.game.pending()
     if pending is not None and pending.get("type") in ("choice", "roll"):  # the last run stopped while waiting
         session.resume(_answer(pending), on_text=lambda chunk: console.print(chunk, end="", markup=False))
@@ -129,7 +140,7 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
                           f"[bold]worldkeeper play --resume {session.game.name}[/bold].")
             continue
         if line == "/help":
-            console.print(TUI_HELP)
+            console.print(tui_help(session))
             continue
         # the spinner stops at the first words of the answer: a live display redraws (and so erases) the
         # line it sits on, and narration streams without a newline until the turn ends

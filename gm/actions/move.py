@@ -15,8 +15,7 @@ from gm.state.world import CharacterState, World
 
 def exits_text(world: World) -> str:
     """'Exits: north to the Hall, east to the Yard.' for the party's location."""
-    here = world.campaign.locations[world.party_location]
-    exits = ", ".join(f"{d} to {world.campaign.locations[loc].name}" for d, loc in here.exits.items())
+    exits = ", ".join(f"{d} to {world.campaign.locations[loc].name}" for d, loc in world.exits().items())
     return f"Exits: {exits}." if exits else "There is no way out."
 
 
@@ -30,18 +29,17 @@ class Move(ActionSpec):
     def parse(self, rest: str, world: World) -> Intent | None:
         rest = re.sub(r"^(to|towards|into)\s+", "", rest.removeprefix("the ").strip())
         target = DIRECTIONS.get(rest, rest)
-        here = world.campaign.locations[world.party_location]
-        if target in here.exits:
+        if target in world.exits():  # the campaign's exits and the hidden ones opened in play
             return Intent(action=self.action, target=target)
         key = resolve_name(world, rest)
-        direction = next((d for d, loc in here.exits.items() if loc == key), None)
+        direction = next((d for d, loc in world.exits().items() if loc == key), None)
         return Intent(action=self.action, target=direction) if direction else None
 
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         camp = world.campaign
         here = camp.locations[world.party_location]
         out = []
-        for direction, dest in here.exits.items():
+        for direction, dest in world.exits().items():
             name = camp.locations[dest].name
             cand = Candidate.of(
                 world, Intent(action=self.action, target=direction), f"go {direction} to {name}",
@@ -57,12 +55,13 @@ class Move(ActionSpec):
         world = r.world
         here = world.campaign.locations[world.party_location]
         target = (intent.target or "").lower()
-        direction = next((d for d, loc in here.exits.items() if target in (d.lower(), loc)), None)
+        ways = world.exits()
+        direction = next((d for d, loc in ways.items() if target in (d.lower(), loc)), None)
         if direction is None:
             raise Refusal(f"There is no way {intent.target or 'there'} from {here.name}. {exits_text(world)}")
         fleeing = world.combat is not None
         party = [c.key for c in world.party()]
-        r.emit(ev.Moved(characters=party, origin=world.party_location, to=here.exits[direction], direction=direction))
+        r.emit(ev.Moved(characters=party, origin=world.party_location, to=ways[direction], direction=direction))
         if fleeing:
             r.emit(ev.CombatEnded(reason="fled"))
         for key in party:  # arrivals stand still: nobody keeps walking once the move is over

@@ -83,7 +83,7 @@ def descriptor(appearance: str) -> str:
 
 
 def name_words(world: World, key: str) -> set[str]:
-    """Every word that names the thing ``key`` (a character, item, skill, location or entity)."""
+    """Every word that names the thing ``key`` (a character, item, skill, location, entity or feature here)."""
     camp = world.campaign
     found = words(key)
     if key in world.characters:
@@ -100,6 +100,8 @@ def name_words(world: World, key: str) -> set[str]:
         found |= words(spec.name) | words(" ".join(spec.aliases))
     elif key in world.entities:
         found |= words(world.entities[key].name)
+    elif key in (features := dict(world.features_here())):
+        found |= words(features[key].name) | words(" ".join(features[key].aliases))
     for word in found | (words(world.characters[key].appearance) if key in world.characters else set()):
         found |= set(_HYPERNYMS.get(word, "").split())
     return found

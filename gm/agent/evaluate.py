@@ -148,6 +148,23 @@ def intent_fields(intent: Intent) -> dict:
     return {k: getattr(v, "value", v) for k, v in intent.model_dump().items()}
 
 
+def effective_fields(world: World, intent: Intent) -> dict:
+    """The intent's fields, with a check's stat filled in from the authored feature check it attempts
+    (the rules roll that stat; the grounder may leave it out), and a talk's authored topic read as the
+    fact it reveals (expectations name facts)."""
+    fields = intent_fields(intent)
+    if fields["action"] == "talk" and fields.get("topic") and fields.get("target") in world.campaign.characters:
+        topic = getattr(world.campaign.characters[fields["target"]], "topics", {}).get(fields["topic"])
+        if getattr(topic, "reveals", None):
+            fields["topic"] = topic.reveals
+    if fields["action"] == "check" and fields.get("stat") is None and hasattr(world, "features_here"):
+        feature = dict(world.features_here()).get(fields.get("target"))
+        check = feature.checks.get(fields.get("approach")) if feature is not None else None
+        if check is not None and check.stat:
+            fields["stat"] = check.stat
+    return fields
+
+
 def _field_ok(want, got) -> bool:
     return got in want if isinstance(want, list) else got == want
 
@@ -171,7 +188,7 @@ def judge(expected: list[dict] | None, got: list[Intent], world: World) -> tuple
     if expected is None:
         done = [i for i in got if not refused(world, i)]
         return not done, any(i.action.value not in HARMLESS for i in done)
-    fields = [intent_fields(i) for i in got]
+    fields = [effective_fields(world, i) for i in got]
     right = len(got) == len(expected) and all(step_matches(e, g) for e, g in zip(expected, fields))
     wrong = len(got) > len(expected) or not all(step_matches(e, g, IDENTITY) for e, g in zip(expected, fields))
     return right, wrong and not right
@@ -182,7 +199,9 @@ def matches(expected: dict, got: dict | None) -> bool:
     return got is not None and step_matches(expected, got)
 
 
-def run_cases(cases: list[Case], grounder: Grounder | None) -> list[Result]:
+def run_cases(cases: list[Case], grounder: Grounder | None, topics=None) -> list[Result]:
+    """Interpret each case in its scene; ``topics`` (what the turn graph uses to choose what a talk asks
+    about: ``attend(world, intent, text)``) completes talk intents as in play."""
     results, worlds = [], {}
     for case in cases:
         key = (case.source, case.scene)
@@ -190,9 +209,11 @@ def run_cases(cases: list[Case], grounder: Grounder | None) -> list[Result]:
             worlds[key] = scene_world(case.campaign, case.setup)
         start = time.perf_counter()
         found = interpret(worlds[key], case.text, grounder)
-        ms = (time.perf_counter() - start) * 1000
         intents = intents_of(found)
-        got = [intent_fields(i) for i in intents]
+        if topics is not None:
+            intents = [topics.attend(worlds[key], i, case.text) if i.action.value == "talk" else i for i in intents]
+        ms = (time.perf_counter() - start) * 1000
+        got = [effective_fields(worlds[key], i) for i in intents]
         right, wrong = judge(case.expected, intents, worlds[key])
         results.append(Result(case, got, found.kind, found.via if found.kind == "action" else found.kind, ms,
                               right, wrong, list(found.candidates)))
@@ -303,10 +324,11 @@ class Report:
         return "\n".join(lines)
 
 
-def evaluate(devsets: Path | list[Path], grounder: Grounder | None) -> Report:
-    """Interpret every input of the development set(s) with ``grounder``; the report judges each."""
+def evaluate(devsets: Path | list[Path], grounder: Grounder | None, topics=None) -> Report:
+    """Interpret every input of the development set(s) with ``grounder`` (and ``topics`` for what talk asks
+    about, when the game has one); the report judges each."""
     paths = [devsets] if isinstance(devsets, Path) else list(devsets)
-    return Report(run_cases([c for p in paths for c in load_cases(p)], grounder))
+    return Report(run_cases([c for p in paths for c in load_cases(p)], grounder, topics))
 
 
 def compare(base: Report, other: Report) -> tuple[int, int, int]:

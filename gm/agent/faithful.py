@@ -1,7 +1,8 @@
 """The faithfulness check: model prose is kept only if it cannot contradict the turn.
 
-A sentence passes when it names nobody and nothing absent from the scene, states
-no number, invents no dialogue, and uses no outcome word (hit, miss, dies,
+A sentence passes when it is a real clause (not a fragment), borrows no run of
+words from the prompt's examples, names nobody and nothing absent from the scene,
+states no number, invents no dialogue, and uses no outcome word (hit, miss, dies,
 joins, flees...) unless the turn's events contain that outcome.
 """
 
@@ -28,6 +29,61 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     r"\b(wins?|won|victor\w*|triumph\w*|complete\w*|finish\w*)\b": ("victory", "quest_stage", "campaign_completed"),
     r"\b(heal\w*|recover\w*|rest\w*)\b": ("healed",),
 }
+AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "does", "do", "did", "can", "could", "will",
+               "would", "may", "might", "must", "shall", "should"}
+PRONOUNS = {"it", "they", "he", "she", "someone", "something", "everything", "nothing", "this", "that", "we", "you",
+            "there"}
+FUNCTION_WORDS = {"a", "an", "the", "of", "with", "in", "on", "at", "by", "from", "to", "into", "over", "under",
+                  "his", "her", "its", "their", "my", "your", "our", "and", "or", "some", "every", "no"}
+BORROWED = 4  # words in a row shared with an example: the line copies the example instead of seeing this place
+
+
+def clause_problem(sentence: str) -> str | None:
+    """None if the sentence is a real clause (a subject, then a finite verb, a full stop), else why not.
+
+    English word classes come from lemminflect's lexicon: a finite verb is a word whose -s or past form it
+    is, an auxiliary, or a plural noun's bare verb ('beacons pulse').
+    """
+    from lemminflect import getAllLemmas, getInflection
+
+    if sentence.rstrip()[-1:] not in (".", "!", "?"):
+        return "not a finished sentence"
+    tokens = re.findall(r"[A-Za-z][a-z'-]*", sentence)
+    words = [w.lower() for w in tokens]
+    if len(words) < 2:
+        return "a fragment"
+
+    def nounish(i: int) -> bool:
+        word = words[i]
+        known = getAllLemmas(word)
+        return (word in PRONOUNS or "NOUN" in known or "PROPN" in known
+                or (tokens[i][0].isupper() and (i > 0 or not known)))  # a name
+
+    for i, word in enumerate(words[1:], 1):
+        if words[i - 1] in FUNCTION_WORDS or not any(nounish(j) for j in range(i)):
+            continue  # no verb right after 'the' or 'with' ('a witch with jars'), nor before any subject
+        if word in AUXILIARIES:
+            return None
+        for lemma in getAllLemmas(word, "VERB").get("VERB", ()):
+            if word in getInflection(lemma, "VBZ") + getInflection(lemma, "VBD"):
+                return None
+            before = words[i - 1]
+            plural = getAllLemmas(before, "NOUN").get("NOUN", (before,))[0] != before
+            if word == lemma and (plural or before in ("they", "we", "you")):
+                return None
+    return "a fragment: no subject and verb"
+
+
+def borrows(sentence: str, examples: tuple[str, ...]) -> bool:
+    words = re.findall(r"[a-z']+", sentence.lower())
+    grams = {tuple(words[i:i + BORROWED]) for i in range(len(words) - BORROWED + 1)}
+    for example in examples:
+        ex = re.findall(r"[a-z']+", example.lower())
+        if grams & {tuple(ex[i:i + BORROWED]) for i in range(len(ex) - BORROWED + 1)}:
+            return True
+    return False
+
+
 META = re.compile(r"\b(AI|assistant|prompt|instructions?|sentence|example|user|model)\b")
 
 
@@ -54,6 +110,10 @@ def check_flavor(text: str, world: World, events: list[ev.Event], facts: list[st
         return "repeats a fact or an example"
     if len(sentence.split()) > 40:
         return "too long"
+    if (problem := clause_problem(sentence)) is not None:
+        return problem
+    if borrows(sentence, examples):
+        return "copies an example's words"
     counts: dict[str, int] = {}
     for w in re.findall(r"[a-z]{3,}", low):
         counts[w] = counts.get(w, 0) + 1

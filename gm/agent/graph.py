@@ -253,7 +253,7 @@ def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     elif state.get("reason"):
         lines.insert(0, state["reason"])
     elif not lines and state["kind"] == "action":
-        lines = [world.campaign.locations[world.party_location].description]
+        lines = [ctx.facts(world).scene(world)]  # looking around (or a quiet turn): the place as it is
     text = "\n".join(lines)
     write({"narration": text + "\n"})
     if ctx.flavor is not None and state.get("ok") and state["kind"] == "action":

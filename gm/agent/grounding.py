@@ -43,8 +43,11 @@ class EmbeddingGrounder:
     """Ranks the scene's candidate intents by embedding similarity, with a name bonus."""
 
     def __init__(self, embed: Embedder, chooser: Chooser | None = None, *, floor: float = 0.35,
-                 close: float = 0.03, name_bonus: float = 0.12, always_ask_model: bool = False):
+                 close: float = 0.03, name_bonus: float = 0.12, always_ask_model: bool = False, judge=None):
+        from gm.agent.checks import CheckJudge
+
         self.embed = embed
+        self.judge = judge or CheckJudge(embed)  # settles open actions: stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus = floor, close, name_bonus
         self.always_ask_model = always_ask_model

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 from gm.actions import usage_lines
 from gm.agent.commands import parse_command
-from gm.intent import Intent
+from gm.intent import Action, Intent
 from gm.rules.dice import DiceError, check_expression
 from gm.state.world import World
 
@@ -53,10 +53,20 @@ def interpret(world: World, text: str, grounder: Grounder | None = None) -> Inte
         return _slash(world, text)
     intent = parse_command(world, text)
     if intent is not None:
-        return Interpretation("action", intent=intent)
+        return _judged(world, text, Interpretation("action", intent=intent), grounder)
     if grounder is not None:
-        return grounder.ground(world, text)
+        return _judged(world, text, grounder.ground(world, text), grounder)
     return Interpretation("clarify", clarification="I'm not sure what you mean. " + HELP)
+
+
+def _judged(world: World, text: str, found: Interpretation, grounder: Grounder | None) -> Interpretation:
+    """An open action leaves here with its stat and difficulty decided (the rules validate them)."""
+    from gm.agent.checks import CheckJudge
+
+    if found.intent is not None and found.intent.action is Action.check:
+        judge = getattr(grounder, "judge", None) or CheckJudge()
+        found.intent = judge.settle(world, text, found.intent)
+    return found
 
 
 def _slash(world: World, text: str) -> Interpretation:

@@ -72,6 +72,7 @@ def reference_problems(campaign: Campaign) -> Iterator[Problem]:
             if target not in chars:
                 yield ("skills", sid, "effective_against", i), f"unknown character {target!r}"
     yield from _quest_problems(campaign)
+    yield from _feature_problems(campaign)
 
 
 def _quest_problems(campaign: Campaign) -> Iterator[Problem]:
@@ -91,6 +92,77 @@ def _quest_problems(campaign: Campaign) -> Iterator[Problem]:
                 yield path + ("complete_when",), (
                     f"stage {stage.id!r} can never complete: no play can make its condition true "
                     "(an unreachable location, a skill nobody can learn, or a `check`, which only actions roll)")
+
+
+def _feature_problems(campaign: Campaign) -> Iterator[Problem]:
+    """Stat descriptions, features and what their checks do: every reference must exist and make sense."""
+    rules = campaign.rules
+    for stat in rules.stat_descriptions:
+        if stat not in rules.stats:
+            yield ("rules", "stat_descriptions", stat), f"unknown stat {stat!r} (rules.stats: {', '.join(rules.stats)})"
+    taken = set(campaign.characters) | set(campaign.items)
+    revealed = {(lid, fid) for lid, loc in campaign.locations.items() for f in loc.features.values()
+                for check in f.checks.values() for c in (check.success, check.failure) for fid in c.reveal}
+    found_by: dict[str, tuple] = {}
+    facts = {fact.id for ch in campaign.characters.values() for fact in ch.knows}
+    for lid, loc in campaign.locations.items():
+        for fid, feature in loc.features.items():
+            base = ("locations", lid, "features", fid)
+            if fid in taken:
+                yield base, f"feature {fid!r} has the id of a character or item; give it its own id"
+            if feature.hidden and (lid, fid) not in revealed:
+                yield base + ("hidden",), f"hidden feature {fid!r} is never revealed: no check here lists it in `reveal`"
+            for approach, check in feature.checks.items():
+                path = base + ("checks", approach)
+                if check.stat is not None and check.stat not in rules.stats:
+                    yield path + ("stat",), f"unknown stat {check.stat!r} (rules.stats: {', '.join(rules.stats)})"
+                if isinstance(check.dc, str) and check.dc not in rules.difficulty:
+                    yield path + ("dc",), f"unknown difficulty {check.dc!r} (rules.difficulty: {', '.join(rules.difficulty)})"
+                for side in ("success", "failure"):
+                    yield from _consequence_problems(campaign, lid, getattr(check, side), path + (side,), found_by, facts)
+    for qid, quest in campaign.quests.items():
+        for i, stage in enumerate(quest.stages):
+            if stage.outcome is None:
+                continue
+            path = ("quests", qid, "stages", i, "outcome")
+            for key in ("exit", "reveal", "damage", "alarm"):
+                if getattr(stage.outcome, key):
+                    yield path + (key,), f"a quest stage's outcome can tell `text`, `learn` a fact or give an `item`, not `{key}`"
+            yield from _consequence_problems(campaign, None, stage.outcome, path, found_by, facts)
+
+
+def _consequence_problems(campaign: Campaign, lid: str | None, c, path: tuple, found_by: dict[str, tuple],
+                          facts: set[str]) -> Iterator[Problem]:
+    if c.item is not None:
+        item = campaign.items.get(c.item)
+        holders = [cid for cid, ch in campaign.characters.items() if c.item in ch.inventory]
+        if item is None:
+            yield path + ("item",), f"unknown item {c.item!r}"
+        elif item.location is not None or holders:
+            where = f"location {item.location!r}" if item.location else f"the inventory of {holders[0]!r}"
+            yield path + ("item",), f"item {c.item!r} is found by this check, so it must start nowhere, not in {where}"
+        elif c.item in found_by:
+            yield path + ("item",), f"item {c.item!r} is already found by {_fmt(found_by[c.item])}"
+        found_by.setdefault(c.item, path)
+    if c.learn is not None:
+        if c.learn.id in facts:
+            yield path + ("learn", "id"), f"fact {c.learn.id!r} is already defined elsewhere; give it its own id"
+        facts.add(c.learn.id)
+    if c.exit is not None and lid is not None:
+        if c.exit.to not in campaign.locations:
+            yield path + ("exit", "to"), f"hidden exit leads to unknown location {c.exit.to!r}"
+        if c.exit.direction in campaign.locations[lid].exits:
+            yield path + ("exit", "direction"), f"location {lid!r} already has an exit {c.exit.direction!r}"
+    here = campaign.locations[lid].features if lid is not None else {}
+    for i, fid in enumerate(c.reveal):
+        if fid not in here:
+            yield path + ("reveal", i), f"unknown feature {fid!r}: `reveal` names hidden features of this location"
+        elif not here[fid].hidden:
+            yield path + ("reveal", i), f"feature {fid!r} is not hidden, so there is nothing to reveal"
+    if c.alarm is not None and c.alarm not in campaign.characters:
+        yield path + ("alarm",), f"unknown character {c.alarm!r}"
+    elif c.alarm is not None and campaign.characters[c.alarm].kind is CharacterKind.pc:
+        yield path + ("alarm",), f"{c.alarm!r} is a pc; an alarm brings an npc or monster"
 
 
 def _fmt(path: tuple) -> str:

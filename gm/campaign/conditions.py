@@ -240,7 +240,9 @@ def reachable_locations(campaign: Campaign) -> set[str]:
     queue = deque(seen)
     while queue:
         loc = campaign.locations.get(queue.popleft())
-        for target in (loc.exits.values() if loc else ()):
+        hidden = [c.exit.to for f in loc.features.values() for check in f.checks.values()
+                  for c in (check.success, check.failure) if c.exit] if loc else []  # opened by checks in play
+        for target in [*(loc.exits.values() if loc else ()), *hidden]:
             if target not in seen:
                 seen.add(target)
                 queue.append(target)

@@ -33,6 +33,10 @@ class Rules(Strict):
     system: Literal["d20"] = "d20"
     stats: list[Id] = Field(default_factory=lambda: ["might", "grace", "wits", "spirit"], min_length=1)
     difficulty: dict[Id, Int] = Field(default_factory=lambda: {"easy": 8, "medium": 12, "hard": 16, "heroic": 20})
+    stat_descriptions: dict[Id, Text] = Field(
+        default_factory=dict,
+        description="What each stat covers, in a few words (e.g. `might: strength, climbing, forcing things`): "
+                    "open actions are settled by the stat whose description fits what is attempted.")
 
 
 class Start(Strict):
@@ -41,17 +45,56 @@ class Start(Strict):
     time: str | None = None
 
 
+class Fact(Strict):
+    id: Id
+    text: Text
+
+
+class HiddenExit(Strict):
+    direction: str = Field(min_length=1, max_length=40)
+    to: Id = Field(description="The location the exit leads to.")
+
+
+class Consequence(Strict):
+    """What a check's success or failure does. Every field is optional; `text` is what the narration says."""
+
+    text: Text = Field("", description="What happens, as the narration tells it.")
+    learn: Fact | None = Field(None, description="A fact the party learns (quest stages may wait for it).")
+    item: Id | None = Field(None, description="An item the character finds and takes; it must start nowhere.")
+    exit: HiddenExit | None = Field(None, description="A hidden way out of this location that opens.")
+    reveal: list[Id] = Field(default_factory=list, description="Hidden features of this location that show.")
+    damage: DiceExpr | None = Field(None, description="Dice of damage the character takes.")
+    alarm: Id | None = Field(None, description="A character who comes here and turns hostile.")
+
+
+class FeatureCheck(Strict):
+    stat: Id | None = Field(None, description="The stat rolled; left out, the game master picks one.")
+    dc: Int | Id = Field("medium", description="A number or a name from `rules.difficulty`.")
+    success: Consequence = Field(default_factory=Consequence)
+    failure: Consequence = Field(default_factory=Consequence)
+
+
+class Feature(Strict):
+    """Something in a location a character can search, climb, force, read ... (an open action's target)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = Field(default_factory=list)
+    description: Text = ""
+    hidden: bool = Field(False, description="Unseen until a check's `reveal` shows it.")
+    checks: dict[Id, FeatureCheck] = Field(
+        default_factory=dict,
+        description="What can be attempted, by a short verb (`search`, `climb`, `force`, `read` ...).")
+
+
 class Location(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: Text = ""
     visual: Text = ""
     exits: dict[str, Id] = Field(default_factory=dict)
     aliases: list[str] = Field(default_factory=list)
+    features: dict[Id, Feature] = Field(default_factory=dict)
 
 
-class Fact(Strict):
-    id: Id
-    text: Text
 
 
 class Attack(Strict):
@@ -108,6 +151,9 @@ class Stage(Strict):
     id: Id
     goal: Text
     complete_when: Condition
+    outcome: Consequence | None = Field(
+        None, description="What happens when the stage completes: `text` to tell, a fact to `learn`, an `item` "
+                          "the party receives.")
 
 
 class Quest(Strict):
@@ -139,8 +185,18 @@ class Campaign(Strict):
         description="Overrides of Worldkeeper's Jinja2 templates by file name, e.g. `facts.j2`.")
 
     def facts(self) -> dict[str, Fact]:
-        """Every fact any character knows, by id."""
-        return {fact.id: fact for ch in self.characters.values() for fact in ch.knows}
+        """Every fact any character knows or a check on a feature teaches, by id."""
+        found = {fact.id: fact for ch in self.characters.values() for fact in ch.knows}
+        for consequence in self.consequences():
+            if consequence.learn is not None:
+                found.setdefault(consequence.learn.id, consequence.learn)
+        return found
+
+    def consequences(self) -> list[Consequence]:
+        """Every authored consequence: of checks on features, and of quest stages."""
+        return [outcome for loc in self.locations.values() for feature in loc.features.values()
+                for check in feature.checks.values() for outcome in (check.success, check.failure)] + \
+            [stage.outcome for quest in self.quests.values() for stage in quest.stages if stage.outcome]
 
     def dc(self, value: int | str) -> int:
         return value if isinstance(value, int) else self.rules.difficulty[value]

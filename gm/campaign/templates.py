@@ -47,6 +47,8 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "flavor.j2": {"place": "The Green", "description": "a village green", "visual": "fog, thatched roofs",
                   "present": ["Tomas"], "happened": ["Wren talks to Tomas."]},
     "extract_entity.j2": {"text": "a giant red robot lands in the square"},
+    "judge_check.j2": {"what": "stat", "words": "I climb the old oak", "place": "The Green",
+                       "description": "a village green", "options": ["might: strength", "wits: perception"]},
 }
 FACTS = "facts.j2"
 # Characters that say "a format width": '%99999d', '{:>99999}'. Checked where a template formats.

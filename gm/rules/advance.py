@@ -6,7 +6,7 @@ Runs after :func:`gm.rules.engine.resolve` on the same working world.
 from __future__ import annotations
 
 from gm import events as ev
-from gm.campaign.schema import CharacterKind
+from gm.campaign.schema import CharacterKind, Consequence
 from gm.intent import Intent
 from gm.rules.dice import Dice
 from gm.rules.engine import FREE_ACTIONS, Outcome, Resolution, attack_roll, start_combat, weapon
@@ -110,6 +110,20 @@ def _combat_over(r: Resolution) -> bool:
     return False
 
 
+def _stage_outcome(r: Resolution, outcome: Consequence) -> None:
+    """A completed stage's authored payoff: words to tell, a fact, an item for the party."""
+    world = r.world
+    if outcome.text:
+        r.emit(ev.Narrated(text=outcome.text))
+    if outcome.learn is not None and outcome.learn.id not in world.facts:
+        r.emit(ev.Learned(fact=outcome.learn.id, source=world.party_location))
+    receiver = next((c for c in world.pcs() if c.alive), None)
+    if outcome.item is not None and receiver is not None:
+        item = world.items[outcome.item]
+        if item.holder is None and item.location is None:
+            r.emit(ev.Took(character=receiver.key, item=outcome.item))
+
+
 def _advance_quests(r: Resolution) -> None:
     world = r.world
     for key, quest in world.quests.items():
@@ -118,4 +132,7 @@ def _advance_quests(r: Resolution) -> None:
             done = stages[quest.stage].id
             last = quest.stage == len(stages) - 1
             nxt = stages[quest.stage + 1].id if not last else done
+            outcome = stages[quest.stage].outcome
             r.emit(ev.QuestStage(quest=key, stage=nxt, completed_stage=done, quest_completed=last))
+            if outcome is not None:
+                _stage_outcome(r, outcome)

@@ -10,9 +10,10 @@ def violations(world: World) -> list[str]:
     for ch in world.characters.values():
         if not 0 <= ch.hp <= ch.max_hp:
             found.append(f"{ch.key} has {ch.hp} hp outside 0..{ch.max_hp}")
+    findable = {c.item for c in world.campaign.consequences() if c.item}  # nowhere until a check finds them
     for item in world.items.values():
         placed = (item.holder is not None) + (item.location is not None)
-        if placed != 1:
+        if placed > 1 or (placed == 0 and item.key not in findable):
             found.append(f"item {item.key} is in {placed} places")
         if item.holder is not None and item.holder not in world.characters:
             found.append(f"item {item.key} is held by unknown {item.holder}")

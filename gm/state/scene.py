@@ -89,7 +89,7 @@ class SceneGraph(BaseModel):
         for item in sorted(world.items_at(location), key=lambda i: i.key):
             entities.append(SceneEntity(id=item.key, name=item.name, kind="item", appearance=item.appearance,
                                         pose="lying"))
-        exits = [Exit(direction=d, to=t, name=world.campaign.locations[t].name) for d, t in loc.exits.items()]
+        exits = [Exit(direction=d, to=t, name=world.campaign.locations[t].name) for d, t in world.exits(location).items()]
         return cls(location=location, location_name=loc.name, description=loc.description, visual=loc.visual,
                    exits=exits, entities=entities, relations=relations,
                    in_combat=world.combat is not None and world.combat.location == location)

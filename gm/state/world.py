@@ -11,7 +11,16 @@ import copy
 from dataclasses import dataclass, field
 
 from gm import events as ev
-from gm.campaign.schema import Campaign, Character, CharacterKind
+from gm.campaign.schema import Campaign, Character, CharacterKind, Feature
+
+def marker(kind: str, location: str, key: str) -> str:
+    """The key under which something revealed in play is kept among the learned facts (no fact id has a ':')."""
+    text = f"{kind}:{location}:{key}"
+    if len(text) <= 64:  # the facts column's width
+        return text
+    import hashlib
+    return f"{kind}:{hashlib.blake2s(text.encode(), digest_size=12).hexdigest()}"
+
 
 DEFAULT_HP = {CharacterKind.pc: 10, CharacterKind.companion: 6, CharacterKind.npc: 8, CharacterKind.monster: 10}
 
@@ -159,6 +168,28 @@ class World:
         location = location or self.party_location
         return [e for e in self.entities.values() if e.location == location]
 
+    def features_here(self) -> list[tuple[str, Feature]]:
+        """The features at the party's location that can be seen: not hidden, or revealed in play."""
+        location = self.party_location
+        return [(key, f) for key, f in self.campaign.locations[location].features.items()
+                if not f.hidden or marker("feature", location, key) in self.facts]
+
+    def exits(self, location: str | None = None) -> dict[str, str]:
+        """Direction -> location: the campaign's exits and the hidden ones opened in play."""
+        location = location or self.party_location
+        spec = self.campaign.locations[location]
+        found = dict(spec.exits)
+        for feature in spec.features.values():
+            for check in feature.checks.values():
+                for c in (check.success, check.failure):
+                    if c.exit and marker("exit", location, c.exit.direction) in self.facts:
+                        found.setdefault(c.exit.direction, c.exit.to)
+        return found
+
+    def learned_facts(self) -> list[str]:
+        """The facts the party learned (not the markers of what play revealed)."""
+        return sorted(f for f in self.facts if ":" not in f)
+
     def spec(self, key: str) -> Character:
         """The campaign's definition of a character; one who joined in play gets a plain pc definition."""
         found = self.campaign.characters.get(key)
@@ -276,6 +307,16 @@ class World:
             disposition="friendly")
         if self.combat is not None:
             self.combat.order.append(e.id)
+
+    def _on_feature_revealed(self, e: ev.FeatureRevealed) -> None:
+        self.facts.setdefault(marker("feature", e.location, e.feature), self.turn)
+
+    def _on_exit_opened(self, e: ev.ExitOpened) -> None:
+        self.facts.setdefault(marker("exit", e.location, e.direction), self.turn)
+
+    def _on_alarmed(self, e: ev.Alarmed) -> None:
+        ch = self.characters[e.character]
+        ch.location, ch.disposition = e.location, "hostile"
 
     def _on_campaign_completed(self, e: ev.CampaignCompleted) -> None:
         self.status = "completed"
