@@ -3,7 +3,7 @@
     python bench/kill_soak.py --kills 100          # the long version (figures in the README)
 
 Each round starts ``worldkeeper play`` on the save (the first with the campaign, later ones with --resume)
-with the inputs not yet stored, and kills it with SIGKILL after a random delay. After every kill: the save
+with the inputs not yet stored, and kills it with SIGKILL a random time after it reports its first turn. After every kill: the save
 opens; its turns are stored whole and numbered 1..N with no gap; the world keeps its invariants; every clip
 under its real name decodes (a clip being written lives under a temporary name). When the kills are done the
 save plays on to the end, and its final state must equal an uninterrupted run of the same inputs and seed,
@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def inspect(save: Path) -> tuple[int, bool]:
     return world.turn, pending
 
 
-def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 10.0, rng: random.Random | None = None) -> dict:
+def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: random.Random | None = None) -> dict:
     rng = rng or random.Random(seed)
     lines = walkthrough(seed, work)
     lines += ["look", "wait"] * max(0, kills - len(lines) // 2)  # play on after the end, so every kill lands
@@ -108,13 +109,18 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 10.0, rng: ra
             break
         args = ["--resume", str(save)] if created(save) else [str(CAMPAIGN), "--seed", str(seed), "--save", str(save)]
         proc = play(args, rest, work)
+        playing = threading.Event()  # set at the first turn this process reports: start-up is not the point
+        reader = threading.Thread(target=lambda: [playing.set() for _ in proc.stdout], daemon=True)
+        reader.start()
+        playing.wait(timeout=600)
         try:
-            proc.wait(timeout=rng.uniform(0.5, max_delay))
+            proc.wait(timeout=rng.uniform(0.0, max_delay))
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             killed += 1
-        proc.communicate()
+        reader.join(timeout=10)
+        proc.stderr.read()
         if created(save):
             mid_turn += inspect(save)[1]
     done, waiting = inspect(save)
@@ -139,7 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-delay", type=float, default=10.0, help="kill within this many seconds of a start")
+    parser.add_argument("--max-delay", type=float, default=3.0,
+                        help="kill within this many seconds of the run's first played turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         report = soak(args.kills, Path(tmp), args.seed, args.max_delay)
