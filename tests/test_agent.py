@@ -41,7 +41,8 @@ def embedded_llm():
 
 def test_candidates_only_name_real_things(mirefen_path):
     world = World.new(load_campaign(mirefen_path))
-    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations)
+    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations) | \
+        {key for key, _ in world.features_here()}
     exits = set(world.campaign.locations[world.party_location].exits)
     for cand in candidates(world):
         for value in (cand.intent.target, cand.intent.item, cand.intent.skill):
