@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from gm.campaign.loader import CampaignError, resolve_campaign
 from gm.cli_app import app, err, fail, out
 from gm.game import Game, TurnError, TurnResult, slug
+from gm.safe_text import json_line
 from gm.settings import Settings
 
 
@@ -144,7 +144,7 @@ def _play_script(game: Game, script: Path, json_out: bool, stream, session_video
 
     session = PlaySession(game, stream)
     recording = stream is not None and stream.recorder is not None
-    emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+    emit = (lambda obj: sys.stdout.write(json_line(obj) + "\n")) if json_out else None
 
     def report(result: TurnResult) -> None:
         if result.recovered is not None:
@@ -266,7 +266,7 @@ def serve(
     session = PlaySession(game, open_video(settings, game, record=True, live=True))
     err.print(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}", markup=False)
     try:
-        uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(session, token, host), host=host, port=port, log_level="warning")
     finally:
         session.close()
         game.close()

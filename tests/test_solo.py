@@ -163,7 +163,7 @@ def test_viewer_needs_a_token_off_this_machine(tmp_path, mirefen_path):
     refused = run_cli("serve", "anything", "--host", "0.0.0.0", env=_env(tmp_path))
     assert refused.returncode == 1 and "token" in refused.stderr and "Traceback" not in refused.stderr
     game = Game.create(mirefen_path, tmp_path / "saves", name="tok")
-    client = TestClient(create_app(PlaySession(game), token="secret"))
+    client = TestClient(create_app(PlaySession(game), token="secret"), base_url="http://localhost")
     assert client.get("/api/state").status_code == 401
     assert client.get("/api/state?t=wrong").status_code == 401
     assert client.get("/api/state?t=secret").json()["location"]["id"] == "village-green"
