@@ -8,7 +8,7 @@ files written against the plain format keep loading.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -205,7 +205,7 @@ class Campaign(Strict):
     items: dict[Id, Item] = Field(default_factory=dict)
     skills: dict[Id, Skill] = Field(default_factory=dict)
     quests: dict[Id, Quest] = Field(default_factory=dict)
-    prompts: dict[str, Text] = Field(
+    prompts: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(  # room for a copy of facts.j2
         default_factory=dict,
         description="Overrides of Worldkeeper's Jinja2 templates by file name, e.g. `facts.j2`.")
 
