@@ -53,6 +53,13 @@ VAULT = textwrap.dedent("""\
                 failure:
                   text: "The shelf groans and tips; you tumble off it."
                   damage: 1d4
+          iron-door:
+            name: iron door
+            aliases: [door]
+            checks:
+              force:
+                dc: never
+                failure: {text: "The door booms like a gong.", alarm: guard}
           mural:
             name: faded mural
             hidden: true
@@ -99,7 +106,7 @@ def _kinds(result) -> list[str]:
 
 def test_a_search_reveals_an_item_an_exit_and_a_feature_that_stay_found(vault, saves, grounder):
     game = Game.create(vault, saves, name="vault", components=Components(grounder=grounder))
-    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf"]
+    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf", "iron-door"]
     result = game.act("search the cracked wall")
     assert result.ok and result.intent["action"] == "check"
     assert result.intent["approach"] == "search" and result.intent["target"] == "cracked-wall"
@@ -125,7 +132,7 @@ def test_looking_around_names_who_is_there(vault, saves):
     game = Game.create(vault, saves)  # no grounder at all: plain commands
     result = game.act("/look")
     assert "Guard, a bored guard with a halberd, is here." in result.narration
-    assert "Worth a closer look: the cracked wall, the tall shelf." in result.narration
+    assert "Worth a closer look: the cracked wall, the tall shelf, the iron door." in result.narration
     assert "faded mural" not in result.narration, "a hidden feature stays unseen"
 
 
@@ -141,6 +148,16 @@ def test_a_failing_climb_through_the_turn_graph_costs_hp(vault, saves, grounder)
     for _ in range(8):
         game.act("climb the tall shelf")
     assert game.world().characters["ada"].hp == 1, "a check hurts, but never knocks a character out"
+
+
+def test_a_loud_failure_raises_the_alarm(vault, saves, grounder):
+    game = Game.create(vault, saves, components=Components(grounder=grounder))
+    result = game.act("force the iron door")
+    assert result.intent["target"] == "iron-door" and not result.rolls[0]["success"]
+    kinds = _kinds(result)
+    assert "alarmed" in kinds and "combat_started" in kinds, kinds
+    assert game.world().characters["guard"].disposition == "hostile"
+    assert "The door booms like a gong." in result.narration and "Guard is roused" in result.narration
 
 
 def test_generic_check_without_authored_data_changes_nothing_but_pose(saves, grounder):
