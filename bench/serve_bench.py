@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=3, help="plans per game")
     args = parser.parse_args()
 
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray on 127.0.0.1 only (read on import)
     import ray
     from ray import serve
 

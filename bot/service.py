@@ -425,6 +425,9 @@ class ChannelGames:
         if changes:
             fields.append(("Changes", ", ".join(changes)))
         fields += self._turn_field(session.game)
+        if result.recovered is not None:  # a turn a stopped bot left unfinished was finished first
+            fields.insert(0, (f"Finished after a restart: {result.recovered.input[:200]}",
+                              result.recovered.narration[:1000] or "…"))
         waiting = result.waiting is not None and result.waiting.get("type") == "roll"
         text = result.narration or ("Roll the dice to see what happens!" if waiting else "…")
         clip = Path(result.clip) if result.clip and not waiting else None

@@ -3,12 +3,16 @@ rendering, for the storyboard and a tiny diffusers model; a replica killed mid-s
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 
 import numpy as np
 import pytest
 
+# Ray on 127.0.0.1 only: otherwise it binds to (and talks over) the machine's network address. Read when
+# ray is first imported, so set here, before it is.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'worldkeeper[serve]'; CI installs it)")
 serve = pytest.importorskip("ray.serve")
 
@@ -30,6 +34,7 @@ def cluster():
     """One Ray instance and Serve for the whole module: starting Ray takes seconds."""
     ray.init(num_cpus=4, include_dashboard=False, namespace="worldkeeper", log_to_driver=False,
              object_store_memory=200 * 2**20)
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
     serve.start(proxy_location="Disabled")
     yield
     serve.shutdown()
