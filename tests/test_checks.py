@@ -43,6 +43,7 @@ VAULT = textwrap.dedent("""\
                   item: brass-key
                   exit: {direction: north, to: cellar}
                   reveal: [mural]
+                  attitude: {character: guard, shift: 1}
           tall-shelf:
             name: tall shelf
             aliases: [shelf]
@@ -111,7 +112,8 @@ def test_a_search_reveals_an_item_an_exit_and_a_feature_that_stay_found(vault, s
     assert result.ok and result.intent["action"] == "check"
     assert result.intent["approach"] == "search" and result.intent["target"] == "cracked-wall"
     assert result.rolls and result.rolls[0]["success"] and result.rolls[0]["dc"] == -30
-    assert {"checked", "took", "exit_opened", "feature_revealed"} <= set(_kinds(result))
+    assert {"checked", "took", "exit_opened", "feature_revealed", "attitude"} <= set(_kinds(result))
+    assert game.world().characters["guard"].attitude == "friendly", "a deed is a change of heart"
     assert "brass key" in result.narration and "north" in result.narration
     again = game.act("search the cracked wall")  # nothing more to find, and no second key
     assert "took" not in _kinds(again) and "nothing more" in again.narration
@@ -202,13 +204,13 @@ def test_generic_risky_failure_costs_a_little_hp(saves, grounder):
 
 def test_features_are_validated_with_located_errors(tmp_path):
     bad = VAULT.replace("item: brass-key", "item: golden-key").replace("to: cellar", "to: nowhere") \
-        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("stat: might\n", "stat: charm\n") \
+        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("character: guard", "character: nobody").replace("stat: might\n", "stat: charm\n") \
         .replace('    wits: "perception', '    luck: "fortune"\n    wits: "perception')
     with pytest.raises(CampaignError) as err:
         parse_campaign(bad, "bad.yaml")
     text = str(err.value)
     for message in ("unknown item 'golden-key'", "unknown location 'nowhere'", "'tall-shelf' is not hidden",
-                    "unknown stat 'charm'", "unknown stat 'luck'", "hidden feature 'mural' is never revealed"):
+                    "unknown stat 'charm'", "unknown stat 'luck'", "unknown character 'nobody'", "hidden feature 'mural' is never revealed"):
         assert message in text, text
     assert re.search(r"bad\.yaml:\d+:\d+: locations\.hall\.features\.cracked-wall\.checks\.search\.success\.item", text)
     placed = VAULT.replace('brass-key: {name: Brass Key', 'brass-key: {location: hall, name: Brass Key')
