@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from gm.campaign.loader import CampaignError, load_campaign, parse_campaign, resolve_campaign, shipped_campaigns
 from gm.game import Components, Game, TurnError, TurnResult, TurnWaiting
+from gm.safe_text import for_discord
 from gm.session import PlaySession
 from gm.state.store import Store, TurnRecord, WaitingAction
 
@@ -70,7 +71,7 @@ LOST = "The round was lost"
 
 def _lost(exc: BaseException, actions: list[WaitingAction]) -> Reply:
     """What players are told when the round they waited in could not be played after a restart."""
-    lost = "\n".join(f"<@{a.player}>: {a.text}" for a in actions)[:1500]
+    lost = "\n".join(f"<@{a.player}>: {for_discord(a.text)}" for a in actions)[:1500]
     return Reply(LOST, "The bot restarted while these actions waited for their round, and the round could not be "
                  f"played ({type(exc).__name__}). Please act again:\n{lost}", error=True)
 
@@ -376,18 +377,17 @@ class ChannelGames:
         if not futures:
             return
         async with self._turns[place.channel]:
-            replies = await asyncio.to_thread(self._round_sync, session)
+            # only this window's actions: one arriving meanwhile waits for its own round
+            replies = await asyncio.to_thread(lambda: self._round_sync(
+                session, [a for a in session.game.waiting_actions() if a.id in futures]))
         for action_id, future in futures.items():
             if not future.done():
                 future.set_result(replies.get(action_id) or _problem("That action was not played; try again."))
 
-    def _round_sync(self, session: PlaySession, actions: list[WaitingAction] | None = None,
-                    failed=_failed) -> dict[int, Reply]:
-        """Play the game's waiting actions (or these) as one turn; a reply for each action, by its id.
-        A round that raises is rolled back and every action gets ``failed(exception, actions)``."""
+    def _round_sync(self, session: PlaySession, actions: list[WaitingAction], failed=_failed) -> dict[int, Reply]:
+        """Play these waiting actions as one turn; a reply for each action, by its id. A round that raises
+        is undone and every action gets ``failed(exception, actions)``."""
         game = session.game
-        if actions is None:
-            actions = [a for a in game.waiting_actions() if a.turn is None]
         if not actions:
             return {}
         try:
@@ -425,6 +425,9 @@ class ChannelGames:
         if changes:
             fields.append(("Changes", ", ".join(changes)))
         fields += self._turn_field(session.game)
+        if result.recovered is not None:  # a turn a stopped bot left unfinished was finished first
+            fields.insert(0, (f"Finished after a restart: {result.recovered.input[:200]}",
+                              result.recovered.narration[:1000] or "…"))
         waiting = result.waiting is not None and result.waiting.get("type") == "roll"
         text = result.narration or ("Roll the dice to see what happens!" if waiting else "…")
         clip = Path(result.clip) if result.clip and not waiting else None

@@ -41,7 +41,8 @@ def embedded_llm():
 
 def test_candidates_only_name_real_things(mirefen_path):
     world = World.new(load_campaign(mirefen_path))
-    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations)
+    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations) \
+        | {key for key, _ in world.features_here()}
     exits = set(world.campaign.locations[world.party_location].exits)
     for cand in candidates(world):
         for value in (cand.intent.target, cand.intent.item, cand.intent.skill):
@@ -136,13 +137,25 @@ def test_close_readings_wait_for_the_player_to_choose(saves, grounder):
                        player_choices=True)
     game.act("take power cell")
     game.act("east")
-    result = game.act("convince the repair drone to tag along")
+    result = game.act("deal with the drone")
     assert result.waiting["type"] == "choice"
     labels = result.waiting["options"]
     assert "ask Pip to join the party" in labels and "talk to Pip" in labels
     assert game.world().turn == 2, "nothing happens until the player picks"
     done = game.resume(labels.index("talk to Pip"))
     assert done.intent["action"] == "talk" and done.via == "player" and game.world().turn == 3
+    # "Did you mean" can be declined: the turn changes nothing
+    before = game.world()
+    assert game.act("deal with the drone").waiting["type"] == "choice"
+    declined = game.resume("neither")
+    after = game.world()
+    assert not declined.ok and declined.intent is None
+    assert (after.characters["pip"].in_party, after.party_location) == (before.characters["pip"].in_party,
+                                                                         before.party_location)
+    # ... or answered with a new action, which is carried out instead
+    assert game.act("deal with the drone").waiting["type"] == "choice"
+    moved = game.resume("go west")
+    assert moved.intent["action"] == "move" and game.world().party_location == "docking-bay"
 
 
 # --- the real embedded model ---------------------------------------------------------------------------
@@ -220,5 +233,7 @@ def test_tiny_random_transformers_backend(tmp_path, embedded_llm):
     embedded_llm.tokenizer.save_pretrained(tmp_path)
     tiny = TransformersModel(tmp_path, "transformers")
     assert tiny.choose("Pick:\n1. a\n2. b\nAnswer:", ["a", "b"]) in (0, 1)
+    many = [f"option {i}" for i in range(12)]  # "10", "11", "12" are several tokens: scored as sequences
+    assert tiny.choose("Pick one:\n" + "\n".join(f"{i + 1}. {o}" for i, o in enumerate(many)), many) in range(12)
     text = "".join(tiny.stream("Hello", max_new_tokens=5, stop=()))
     assert isinstance(text, str)

@@ -253,3 +253,41 @@ def test_model_lines_must_be_real_clauses_not_borrowed_fragments(saves):
     assert check_flavor("The crooked hut of the herb witch.", world, [], examples=examples) is not None
     assert check_flavor("Hanging from the rafters.", world, [], examples=examples) is not None
     assert check_flavor("The copper kettle bubbles over the fire.", world, [], examples=examples) is None
+
+
+def test_a_model_judges_stat_tier_and_attempt_only_among_the_campaigns_own(vault, saves):
+    """The judge's choices come from the real model under constrained decoding; the rules validate them."""
+    from gm.agent.checks import CheckJudge
+    from gm.agent.models import TransformersModel, embedded_model_dir
+    from gm.intent import Action, Intent
+    from gm.settings import Settings
+
+    model = TransformersModel(embedded_model_dir(Settings().cache_dir), "embedded")
+    game = Game.create(vault, saves, components=Components(grounder=None))
+    world = game.world()
+    judge = CheckJudge(model=model)
+    generic = judge.settle(world, "I balance along the top of the doorframe", Intent(action=Action.check,
+                                                                                      approach="balance"))
+    assert generic.stat in world.campaign.rules.stats and generic.dc in world.campaign.rules.difficulty
+    assert generic.target in (None, "cracked-wall", "tall-shelf")
+    authored = judge.settle(world, "search the cracked wall",
+                            Intent(action=Action.check, approach="search", target="cracked-wall"))
+    if authored.target == "cracked-wall" and authored.approach == "search":
+        assert authored.dc == "sure", "an authored check keeps the author's difficulty"
+
+
+def test_a_model_server_that_is_down_leaves_the_judgment_to_the_defaults(vault, saves):
+    """A real HTTP client against a port nobody listens on: the turn goes on with defaults."""
+    import socket
+
+    from gm.agent.checks import CheckJudge
+    from gm.agent.models import OpenAIModel
+    from gm.intent import Action, Intent
+
+    with socket.socket() as s:  # a free port, closed again: connecting is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    judge = CheckJudge(model=OpenAIModel(f"http://127.0.0.1:{port}/v1", "none", timeout=2))
+    world = Game.create(vault, saves).world()
+    intent = judge.settle(world, "I sneak along the wall", Intent(action=Action.check, approach="sneak"))
+    assert intent.stat == "might" and intent.dc == "medium"  # the first stat, the middle tier

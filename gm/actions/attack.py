@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
-from gm.actions.naming import descriptor
+from gm.actions.naming import descriptor, name_words
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Resolution, attack_roll, hostile_target, start_combat, weapon
 from gm.state.world import CharacterState, World
 
@@ -24,6 +25,10 @@ class Attack(ActionSpec):
     verbs = ("attack", "fight", "hit", "strike", "kill")
     usage = "attack <enemy>"
     help = "strike an enemy with your weapon"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('attack', 'fight', 'hit', 'strike', 'kill', 'stab', 'shoot', 'swing', 'slash', 'lunge', 'charge',
+            'punch', 'kick', 'fire', 'arrow', 'loose', 'smash', 'thrust', 'drive', 'slay', 'bash', 'cut',
+            'shoot at', 'draw', 'aim', 'skewer', 'impale', 'hack at')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -40,12 +45,15 @@ class Attack(ActionSpec):
                  f"fire at the {desc}", "attack the monster"], ch.key)
             cand.names |= _FOES
             if actor is not None:  # "stab the troll with my knife": the weapon in hand takes part in the attack
-                cand.keys += tuple(i.key for i in world.inventory(actor.key))
+                held = [i.key for i in world.inventory(actor.key)]
+                cand.keys += tuple(held)
+                cand.names |= {word for key in held for word in name_words(world, key)}
             out.append(cand)
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
         target = hostile_target(r.world, actor, intent, "attack")
+        conversation.witnessed_attack(r, actor, target)
         if r.world.combat is None:
             start_combat(r, first=actor.key)
         r.emit(ev.Pose(character=actor.key, pose="fighting"))

@@ -42,6 +42,7 @@ class ActionSpec:
     usage: ClassVar[str] = ""  # the plain command, e.g. "go <exit>"; empty for actions with no plain command
     help: ClassVar[str] = ""  # one line: what the action does
     targeted: ClassVar[bool] = False  # whether the action is about something the player names
+    cues: ClassVar[tuple[str, ...]] = ()  # everyday words that say this action (general English, for the grounder)
 
     def parse(self, rest: str, world: World) -> Intent | None:
         """The intent of a plain command whose verb was one of ``verbs``; ``rest`` is what followed it

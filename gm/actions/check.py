@@ -18,16 +18,41 @@ from gm.actions.base import ActionSpec, Candidate
 from gm.campaign.schema import Consequence, Feature, FeatureCheck
 from gm.intent import Action, Intent
 from gm.rules.dice import modifier
-from gm.rules.engine import Refusal, Resolution
+from gm.campaign.fields import CharacterKind
+from gm.rules import conversation
+from gm.rules.engine import Refusal, Resolution, present_character
 from gm.state.world import CharacterState, World, marker
 
 # Open actions a player often tries where the campaign authored nothing: general English verbs.
 GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "listen")
 
 
+# What players attempt that no other action covers, by the everyday words for it (general English): the first
+# word of each entry is the approach recorded on the intent.
+APPROACHES: dict[str, tuple[str, ...]] = {
+    "search": ("search", "rummage", "look for", "hunt for", "dig through", "scour", "ransack", "go through",
+               "look through", "check for", "salvage", "scavenge", "investigate", "inspect", "examine"),
+    "listen": ("listen", "eavesdrop"),
+    "track": ("track", "tracks", "footprints", "trail"),
+    "climb": ("climb", "scale", "clamber", "shimmy"),
+    "sneak": ("sneak", "creep", "tiptoe", "stalk", "quietly", "unseen", "without anyone seeing"),
+    "hide": ("hide", "take cover", "for cover", "duck behind", "dive behind", "conceal"),
+    "force": ("force", "pry", "break open", "kick open", "bash open", "smash open", "break down", "shove open"),
+    "read": ("read", "decipher", "decode", "translate"),
+    "persuade": ("persuade", "convince", "sweet-talk", "sweet talk", "charm", "coax", "talk into", "flatter"),
+    "intimidate": ("intimidate", "threaten", "scare", "frighten", "menace", "demand", "in his face", "in her face",
+                   "face and demand", "bully"),
+    "hack": ("hack", "override", "bypass"),
+    "repair": ("repair", "fix", "mend", "patch", "tinker"),
+    "haggle": ("haggle", "bargain", "barter"),
+    "balance": ("balance", "tightrope"),
+    "pick": ("pick the lock", "lockpick", "pick lock"),
+}
+
 class Check(ActionSpec):
     action = Action.check
     help = "attempt something no other action covers (search, climb, force, sneak ...): a stat roll"
+    cues = tuple(cue for words in APPROACHES.values() for cue in words)
 
     def parse(self, rest: str, world: World) -> Intent | None:
         return None
@@ -53,6 +78,13 @@ class Check(ActionSpec):
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        if intent.approach in conversation.SOCIAL_APPROACHES and intent.target in world.characters:
+            target = present_character(world, intent.target, intent.approach)  # persuading, intimidating someone
+            if target.key == actor.key or not target.alive or target.kind is CharacterKind.pc:
+                raise Refusal(f"You cannot {intent.approach} {target.name}.")
+            conversation.social_check(r, actor, target, intent)
+            return
         resolve_check(r, actor, intent)
 
 

@@ -15,6 +15,8 @@ class Drop(ActionSpec):
     verbs = ("drop", "put down", "leave")
     usage = "drop <item>"
     help = "put down something you carry"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('drop', 'put down', 'set down', 'throw away', 'discard', 'leave it', 'get rid of', 'ditch')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -8,6 +8,7 @@ from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here
 from gm.actions.naming import descriptor, resolve_name
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, held_item, present_character
 from gm.state.world import CharacterState, World
 
@@ -19,6 +20,9 @@ class Give(ActionSpec):
     verbs = ("give", "hand", "offer")
     usage = "give <item> to <someone>"
     help = "hand something you carry to someone here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'pass', 'return', 'here you go', 'take this', 'present',
+            'hold out', 'hand over', 'power up')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -56,7 +60,9 @@ class Give(ActionSpec):
             raise Refusal(f"You already have the {item.name}.")
         if not to.alive:
             raise Refusal(f"{to.name} cannot take anything now.")
+        first = not any(i == item.key and t == to.key for i, _, t in r.world.gifts)
         r.emit(ev.Gave(giver=actor.key, item=item.key, to=to.key))
+        conversation.gift_received(r, actor, to, first)
 
 
 SPEC = Give()

@@ -14,6 +14,9 @@ class Look(ActionSpec):
     verbs = ("look", "l", "look around")
     usage = "look"
     help = "describe where you are and who is here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('look', 'glance', 'observe', 'survey', 'take in', 'look around', 'what do i see', 'where am i',
+            'scan', 'gaze', 'peer', 'describe')
 
     def parse(self, rest: str, world: World) -> Intent | None:
         return Intent(action=self.action) if rest in ("", "around") else None

@@ -24,6 +24,12 @@ class Move(ActionSpec):
     verbs = ("go", "walk", "head", "move", "run", "climb", "travel", "flee")
     usage = "go <exit>"
     help = "the party goes through an exit (a direction, or the place it leads to)"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('go', 'walk', 'head', 'move', 'run', 'travel', 'flee', 'leave', 'exit', 'return', 'enter',
+            'retreat', 'crawl', 'continue', 'proceed', 'descend', 'ascend', 'jump', 'swim', 'hurry', 'step',
+            'march', 'wander', 'go back', 'head back', 'fall back', 'turn back', 'back to', 'back outside',
+            'back out', 'the way i came', 'toward', 'towards', 'upstairs', 'downstairs', 'get out',
+            'make my way')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

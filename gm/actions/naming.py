@@ -104,4 +104,14 @@ def name_words(world: World, key: str) -> set[str]:
         found |= words(features[key].name) | words(" ".join(features[key].aliases))
     for word in found | (words(world.characters[key].appearance) if key in world.characters else set()):
         found |= set(_HYPERNYMS.get(word, "").split())
+    joined = [key, *(label for label in _labels(world, key))]
+    found |= {normalize(label).replace("-", "").replace(" ", "") for label in joined if "-" in label or " " in label}
     return found
+
+
+def _labels(world: World, key: str) -> list[str]:
+    camp = world.campaign
+    for table in (camp.characters, camp.items, camp.skills, camp.locations):
+        if key in table:
+            return [table[key].name, *table[key].aliases]
+    return [world.entities[key].name] if key in world.entities else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor
+from gm.campaign.conditions import about
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.engine import Refusal, Resolution, only_one, present_character
@@ -16,6 +17,10 @@ class Recruit(ActionSpec):
     verbs = ("recruit", "invite")
     usage = "recruit <companion>"
     help = "ask a companion to join the party"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'on my team', 'tag along',
+            "let's go", "let's roll", 'lets go', 'help me', 'with me', 'befriend', 'come on', 'team up',
+            'my companion', 'our party')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -24,7 +29,8 @@ class Recruit(ActionSpec):
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         out = []
         for ch in others_here(world, actor):
-            if ch.kind is CharacterKind.companion and not ch.in_party and ch.alive:
+            # a companion already with you stays a candidate: asking again gets the rules' "already with you"
+            if ch.kind is CharacterKind.companion and ch.alive:
                 desc = descriptor(ch.appearance)
                 out.append(Candidate.of(
                     world, Intent(action=self.action, target=ch.key), f"ask {ch.name} to join the party",
@@ -39,10 +45,10 @@ class Recruit(ActionSpec):
         who = present_character(world, key, "recruit")
         if who.in_party:
             raise Refusal(f"{who.name} is already with you.")
-        if who.kind is not CharacterKind.companion or not who.alive or who.disposition == "hostile":
+        if who.kind is not CharacterKind.companion or not who.alive or "hostile" in (who.disposition, who.attitude):
             raise Refusal(f"{who.name} will not join you.")
         condition = world.spec(who.key).recruit
-        if condition is None or condition.holds(world, r.dice, actor.key):
+        if condition is None or about(condition, who.key).holds(world, r.dice, actor.key):
             r.emit(ev.Recruited(character=who.key))
             r.emit(ev.Pose(character=who.key, pose="following"))
         else:

@@ -14,6 +14,9 @@ class Rest(ActionSpec):
     verbs = ("rest", "sleep", "heal")
     usage = "rest"
     help = "recover your strength when no enemy is near"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('rest', 'sleep', 'nap', 'breather', 'break', 'recover', 'sit down', 'catch my breath',
+            'camp', 'lie down')
 
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         return [Candidate.of(world, Intent(action=self.action), "rest",

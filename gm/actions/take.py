@@ -15,6 +15,9 @@ class Take(ActionSpec):
     verbs = ("take", "pick up", "grab", "get")
     usage = "take <item>"
     help = "pick up something lying here"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('take', 'pick up', 'grab', 'get', 'snatch', 'collect', 'pocket', 'snag', 'loot', 'steal', 'lift',
+            'slip', 'scoop')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

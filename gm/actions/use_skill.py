@@ -18,6 +18,8 @@ class UseSkill(ActionSpec):
     verbs = ("use", "cast", "chant")
     usage = "use <skill> on <enemy>"
     help = "use a skill you know, on an enemy if it does harm"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('use', 'cast', 'spell', 'magic', 'chant', 'unleash', 'invoke', 'channel', 'burn', 'activate')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -34,6 +36,12 @@ class UseSkill(ActionSpec):
         camp = world.campaign
         known = [s for (who, s) in sorted(world.skills) if who == actor.key]
         out = []
+        for skill_key in known:  # a skill that does no harm is used on its own, in a fight or not
+            skill = camp.skills[skill_key]
+            if not skill.damage:
+                out.append(Candidate.of(world, Intent(action=self.action, skill=skill_key), f"use {skill.name}",
+                                        [f"cast {skill.name}", f"use my {skill.name}", f"invoke the {skill.name}"],
+                                        skill_key))
         for ch in enemies_here(world, actor):
             for skill_key in known:
                 skill = camp.skills[skill_key]

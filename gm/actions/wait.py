@@ -13,6 +13,8 @@ class Wait(ActionSpec):
     verbs = ("wait", "pass")
     usage = "wait"
     help = "let time pass; in a fight, give up your turn"
+    # words that say this action in everyday English (general language, never a campaign's words)
+    cues = ('wait', 'pause', 'stay', 'hold', 'do nothing', 'idle', 'linger')
 
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         return [Candidate.of(world, Intent(action=self.action), "wait",

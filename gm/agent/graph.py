@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, TypedDict
+from typing import Annotated, Protocol, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -34,7 +34,8 @@ from langgraph.types import interrupt
 
 from gm import events as ev
 from gm.agent.director import Extractor, entity_from_event
-from gm.agent.interpret import HELP, Grounder, interpret
+from gm.agent.conversation import TopicPicker
+from gm.agent.interpret import HELP, Grounder, Interpretation, interpret
 from gm.agent.narrate import FactWriter, namer
 from gm.intent import Action, Intent
 from gm.rules.advance import advance as advance_world
@@ -44,6 +45,7 @@ from gm.state.invariants import violations
 from gm.state.store import Store, TurnRecord
 from gm.state.world import World
 
+RECALLED_TURNS = 3  # how far back a pronoun can reach
 ROLLED_ACTIONS = {Action.attack, Action.use_skill, Action.recruit, Action.check}
 
 
@@ -76,6 +78,10 @@ Flavor = Callable[[World, list[ev.Event], list[str]], Iterator[str]]
 InfoWriter = Callable[[World, str], str]
 
 
+class Notices(Protocol):
+    def drain(self) -> list[str]: ...
+
+
 @dataclass
 class TurnContext:
     store: Store
@@ -84,6 +90,8 @@ class TurnContext:
     flavor: Flavor | None = None  # the model's extra line, already checked
     extractor: Extractor | None = None
     info: InfoWriter | None = None
+    topics: TopicPicker | None = None  # what talk asks about
+    notices: Notices | None = None  # what went wrong with the model this turn, told to the player
     player_rolls: bool = False  # pause the turn until the player rolls
     player_choices: bool = False  # pause the turn for the player to pick between close readings
     _writers: dict[str, FactWriter] = field(default_factory=dict)
@@ -128,30 +136,85 @@ def _intent(state: TurnState) -> Intent | None:
 # --- nodes -----------------------------------------------------------------------
 
 def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    world = runtime.context.world(state)
+    ctx = runtime.context
+    world = ctx.world(state)
+    _recall_referents(world, state, ctx)
     if state.get("round"):
-        return _interpret_round(world, state, runtime.context)
-    found = interpret(world, state["input"], runtime.context.grounder)
-    if runtime.context.player_choices and found.options:
-        # the words fit several things about equally well: the player picks (the turn waits, durably)
-        picked = interrupt({"type": "choice", "turn": state["number"], "actor": state.get("actor"),
+        return _interpret_round(world, state, ctx)
+    actor = state.get("actor")
+    found = interpret(world, state["input"], ctx.grounder, actor)
+    if ctx.player_choices and found.options:
+        # the words fit several things about equally well: the player picks (the turn waits, durably), declines,
+        # or says something else instead
+        picked = interrupt({"type": "choice", "turn": state["number"], "actor": actor,
                             "options": [label for label, _ in found.options]})
-        index = picked if isinstance(picked, int) and 0 <= picked < len(found.options) else 0
-        found.intent, found.via = found.options[index][1], "player"
+        found = _chosen(world, found, picked, ctx, actor)
+    found = _attend(world, found, state["input"], ctx)
+    if len(found.intents) > 1:  # "I nod to the guard and head upstairs": each step resolved in order, one turn
+        lead = world.lead()
+        me = actor or (lead.key if lead else None)
+        entries = [{"actor": me, "text": state["input"], "intent": i.model_dump(mode="json", exclude={"actor"}),
+                    "reason": None} for i in found.intents]
+        return {"kind": "round", "round": entries, "intent": None, "via": found.via, "reason": None, "ok": True}
     intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
     return {"kind": found.kind, "intent": intent, "argument": found.argument, "via": found.via,
             "reason": found.clarification, "ok": found.kind != "clarify"}
 
 
+def _attend(world: World, found: Interpretation, text: str, ctx: TurnContext) -> Interpretation:
+    """A talk intent learns what its words ask about (``topic``), a constrained choice among the listener's own."""
+    if ctx.topics is not None:
+        if found.intent is not None:
+            found.intent = ctx.topics.attend(world, found.intent, text)
+        found.intents = [ctx.topics.attend(world, step, text) for step in found.intents]
+    return found
+
+
+DECLINE = {"no", "n", "nope", "neither", "none", "nothing", "cancel", "never mind", "nevermind", "forget it",
+           "none of them", "neither of them", "no thanks"}
+
+
+def _chosen(world: World, found: Interpretation, picked: object, ctx: TurnContext, actor: str | None
+            ) -> Interpretation:
+    """The answer to "Did you mean": an option's number, a refusal ("no", "neither"), or a new action."""
+    text = " ".join(str(picked).split()).strip(" .!").lower() if isinstance(picked, str) else None
+    if text is not None and text.isdigit():
+        picked, text = int(text) - 1, None
+    if isinstance(picked, int) and 0 <= picked < len(found.options):
+        return Interpretation("action", intent=found.options[picked][1], via="player")
+    if text in DECLINE or text == "":
+        return Interpretation("clarify", clarification="All right. What do you do instead?", via="player")
+    if text is not None:
+        labels = [label.lower() for label, _ in found.options]
+        if text in labels:
+            return Interpretation("action", intent=found.options[labels.index(text)][1], via="player")
+        return interpret(world, str(picked), ctx.grounder, actor)  # they said what they do instead
+    return Interpretation("action", intent=found.options[0][1], via="player")
+
+
+def _recall_referents(world: World, state: TurnState, ctx: TurnContext) -> None:
+    """What "it" or "her" means: what the last few stored turns were about (the stored world doesn't keep it)."""
+    if world.referents or state["number"] <= 1:
+        return
+    for turn in ctx.store.turns(state["game"], since=max(0, state["number"] - 1 - RECALLED_TURNS)):
+        world.note_referents(ev.load_events(turn.events))
+
+
 def _interpret_round(world: World, state: TurnState, ctx: TurnContext) -> dict:
-    """Each player's words in a round become an intent (or a reason it cannot be one)."""
+    """Each player's words in a round become an intent (or a reason it cannot be one), grounded for that player."""
     entries = []
     for action in state["round"]:
-        found = interpret(world, action["text"], ctx.grounder)
+        if action.get("intent") is not None:  # already interpreted (a line with several actions)
+            entries.append(action)
+            continue
+        found = _attend(world, interpret(world, action["text"], ctx.grounder, action.get("actor")), action["text"], ctx)
         reason = found.clarification if found.kind == "clarify" else (
             None if found.kind == "action" else "Do that on its own turn.")
-        intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
-        entries.append({**action, "intent": intent if reason is None else None, "reason": reason})
+        steps = found.intents or ([found.intent] if found.intent else [])
+        if reason is not None or not steps:
+            entries.append({**action, "intent": None, "reason": reason})
+        for step in steps if reason is None else []:
+            entries.append({**action, "intent": step.model_dump(mode="json", exclude={"actor"}), "reason": None})
     return {"kind": "round", "round": entries, "intent": None, "via": "round", "reason": None,
             "ok": any(e["intent"] for e in entries)}
 
@@ -263,6 +326,9 @@ def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             write({"narration": chunk})
         if extra.strip():
             text += "\n" + extra.strip()
+    for notice in ctx.notices.drain() if ctx.notices is not None else []:
+        write({"narration": notice + "\n"})
+        text += "\n" + notice
     return {"narration": text}
 
 

@@ -1,32 +1,65 @@
-"""Grounding free text against the scene: enumerate what can happen here, then choose.
+"""Grounding free text against the scene: read the line, then find what it asks for among what can happen here.
 
-Every candidate intent that can exist in the current scene (each action with
-each entity, exit, item or skill it can apply to) gets a few natural phrasings.
-A sentence-embedding model ranks candidates by similarity to the player's
-words, with a bonus when the words name the candidate's target; the language
-model is asked to choose among the top few only when they are close (or when a
-stronger model is configured). A choice can only ever be one of the
-candidates, so an intent can only name something real; too weak a match is a
-clarification that changes nothing.
+A line is first read as plain words (:mod:`gm.agent.reading`: markdown, typos,
+several clauses). Each clause is then grounded in this order, and the first
+step that decides wins:
+
+1. a plain command (``take the fish``), after typo correction;
+2. a direction or a destination the player named: an exit there moves the party; none is a refusal that lists
+   the exits, and "go to X" while at X changes nothing;
+3. an attempt no other action covers (search, climb, persuade ...): a ``check`` with its approach and target
+   (its stat and difficulty are then settled by :class:`gm.agent.checks.CheckJudge`);
+4. a question or remark with no other action in it: talking to whoever is there;
+5. otherwise the scene's candidate intents (from the action registry), ranked by sentence-embedding similarity,
+   with the everyday words for each action (its ``cues``) and the names the player used as evidence. A
+   candidate that leaves out or contradicts what the player named (another direction, an item not mentioned,
+   a person not meant) is not that candidate.
+
+A choice can only ever be one of the candidates, so an intent can only name
+something real; a weak or contradicted match is a clarification that changes
+nothing. Every word the grounder knows comes from the campaign, the action
+registry or the embedding model, never from a particular campaign.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from gm.actions import REGISTRY, Candidate
+from gm.actions import ACTIONS, REGISTRY, Candidate, resolve
 from gm.actions import candidates as scene_candidates
-from gm.actions.naming import name_words, words
+from gm.actions.check import APPROACHES
+from gm.actions.move import exits_text
+from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
+from gm.agent.commands import parse_command
 from gm.agent.interpret import Interpretation
-from gm.state.world import World
+from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
+from gm.intent import Action, Intent
+from gm.rules.dice import Dice
+from gm.state.world import CharacterState, World
 
 # Words that ask the game master to break its rules. Never an action.
 _INJECTION = re.compile(r"\b(ignore (all |your |the |previous |prior )*(instructions|rules|prompt)|system prompt|"
                         r"you are now|developer mode|give me \d+|set my (hp|health|stats?)|\d{3,} ?(hp|health|gold))\b",
                         re.I)
+# the opening of a line that says nothing about what is done: "ok so I'll", "let me", "I try to"
+_FILLER = re.compile(r"^((ok(ay)?|so|well|alright|right|yeah|yes|um+|uh+|hmm+|now|then|first)\b[ ,]*)*"
+                     r"(i('ll| will| want to| try to| go to| am going to|'m going to| gonna)?|let me|let's|lets)?\s*"
+                     r"((try|attempt|want|need|decide) to\s+)?")
+_GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|go back|head back|"
+                    r"make my way)\s+(back\s+)?(to|into|in|towards?|inside)\s+(the\s+)?(?P<place>[a-z0-9' -]+)")
+_MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
+                            r"continue|descend|ascend|get|fall back)\s+(back\s+)?(?P<dir>up|down)\b")
+# a player stating what their character is or has, rather than doing something
+_CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
+_WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
+# everyday words for "my skill" that let a player use one without naming it
+_FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
+_SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
+COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
 Chooser = Callable[[World, str, list[Candidate]], int | None]  # the language model's pick, or None
@@ -34,22 +67,67 @@ Chooser = Callable[[World, str, list[Candidate]], int | None]  # the language mo
 
 def candidates(world: World, actor: str | None = None) -> list[Candidate]:
     """Every intent that could apply in the current scene, with phrasings to match against (from the registry)."""
-    pcs = world.pcs()
-    me = world.characters[actor] if actor else (pcs[0] if pcs else None)
-    return scene_candidates(world, me)
+    return scene_candidates(world, acting_pc(world, actor))
+
+
+def acting_pc(world: World, actor: str | None = None) -> CharacterState | None:
+    """The player's own character: ``actor`` when given, else the party's first member in ``start.party``."""
+    if actor and actor in world.characters:
+        return world.characters[actor]
+    return world.lead()
+
+
+_DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "both", "its", "one", "two"}
+
+
+def _has(text: str, cue: str) -> bool:
+    """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
+    after a determiner it is a noun ("raises both hands" hands nothing over)."""
+    last = re.escape(cue[-1])
+    for m in re.finditer(rf"\b{re.escape(cue)}(?:{last}?(?:s|es|ed|d|ing))?\b", text):
+        before = text[:m.start()].split()
+        if not before or before[-1] not in _DETERMINERS:
+            return True
+    return False
+
+
+def cue_actions(text: str) -> set[Action]:
+    return {spec.action for spec in ACTIONS if spec.action is not Action.check and any(_has(text, c) for c in spec.cues)}
+
+
+def approach_of(text: str) -> str | None:
+    """The approach of an open action the words describe ("rummage through the jars" -> search), else None."""
+    for approach, cues in APPROACHES.items():
+        if any(_has(text, cue) for cue in cues):
+            return approach
+    return None
+
+
+@dataclass
+class Clause:
+    """One clause of a line, read: its words (typos corrected), what it names, and what it refers back to."""
+
+    text: str
+    named: set[str]  # ids of things the words name (characters, items, skills, locations, entities)
+    maybe: set[str]  # ids a word of the clause may name among others ("old" for two old people)
+    referred: list[str]  # ids the pronouns in it may stand for, newest first
+    cues: set[Action]
+    approach: str | None
+    line: Line
 
 
 class EmbeddingGrounder:
-    """Ranks the scene's candidate intents by embedding similarity, with a name bonus."""
+    """Grounds a player's line in the scene: deterministic readings first, then embedding ranking of candidates."""
 
-    def __init__(self, embed: Embedder, chooser: Chooser | None = None, *, floor: float = 0.35,
-                 close: float = 0.03, name_bonus: float = 0.12, always_ask_model: bool = False, judge=None):
+    def __init__(self, embed: Embedder, chooser: Chooser | None = None, *, floor: float = 0.4,
+                 close: float = 0.03, name_bonus: float = 0.12, cue_bonus: float = 0.12,
+                 always_ask_model: bool = False, judge=None):
         from gm.agent.checks import CheckJudge
 
         self.embed = embed
         self.judge = judge or CheckJudge(embed)  # settles open actions: stat and difficulty
         self.chooser = chooser
-        self.floor, self.close, self.name_bonus = floor, close, name_bonus
+        self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
 
@@ -60,47 +138,356 @@ class EmbeddingGrounder:
                 self._cache[text] = row
         return np.stack([self._cache[t] for t in texts])
 
+    def _query(self, text: str) -> np.ndarray:
+        return self._vectors([text])[0]
+
+    # --- the line ----------------------------------------------------------------------------------
+
+    def ground(self, world: World, text: str, actor: str | None = None) -> Interpretation:
+        if _INJECTION.search(text):
+            return Interpretation("clarify", clarification="The world does not bend to that. What does your "
+                                                           "character do?", via="embedding")
+        me = acting_pc(world, actor)
+        line = read_line(text, [me.name, *world.spec(me.key).aliases] if me else [])
+        corrected = correct(line.text, vocabulary(world))
+        parts = clauses(corrected)
+        if len(parts) > 1:
+            steps = self._sequence(world, me, parts, line)
+            if steps is not None:
+                return steps
+        return self._clause(world, me, corrected, line, list(world.referents))
+
+    def _sequence(self, world: World, me: CharacterState | None, parts: list[str], line: Line
+                  ) -> Interpretation | None:
+        """Several actions in one line, each grounded in the scene the one before it leaves; None when some part
+        is not clearly an action of its own (then the line is read whole)."""
+        trial, referents, found = world.copy(), list(world.referents), []
+        for i, part in enumerate(parts):
+            step = self._clause(trial, me, part, line, referents, decisive_only=True)
+            if step is None:
+                return None
+            if step.kind != "action":
+                # a later step the rules' words rule out ("... and go west" with no exit): say so, change nothing
+                return step if i and step.via == "rules" else None
+            found.append(step.intent)
+            referents = [k for k in (step.intent.target, step.intent.item, step.intent.skill) if k] + referents
+            trial.turn += 1
+            intent = step.intent.model_copy(update={"actor": me.key if me else None})
+            if not resolve(trial, intent, Dice(trial.seed, trial.turn)).ok:
+                break  # the rules will refuse this step; what follows can't be grounded on its result
+        steps = _merged(found)
+        if len(steps) == 1:
+            return Interpretation("action", intent=steps[0], via="embedding")
+        return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
+                              candidates=[(f"{i.action.value} {i.target or i.item or ''}".strip(), 1.0) for i in steps])
+
+    # --- one clause --------------------------------------------------------------------------------
+
+    def _clause(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str],
+                decisive_only: bool = False) -> Interpretation | None:
+        plain = parse_command(world, _FILLER.sub("", text)) or parse_command(world, text)
+        if plain is not None:
+            return Interpretation("action", intent=plain, via="command")
+        clause = self._read(world, me, text, line, referents)
+        for step in (self._not_an_action, self._direction, self._open_action, self._remark):
+            found = step(world, me, clause)
+            if found is not None:
+                return found
+        if decisive_only and not clause.cues:
+            return None  # in a sequence, a part with no word for an action is not a step
+        return self._rank(world, me, clause)
+
+    def _read(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str]) -> Clause:
+        index = _name_index(world)
+        hits = [index.get(word, set()) for word in words(text)]
+        named = {key for keys in hits if len(keys) == 1 for key in keys}
+        maybe = {key for keys in hits for key in keys} - named
+        if me is not None:
+            named.discard(me.key)
+            maybe.discard(me.key)
+        tokens = set(normalize(text).split())
+        referred = [k for k in referents if _available(world, me, k)] if tokens & set(PRONOUNS) else []
+        cues = cue_actions(text)
+        if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
+            cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
+        if cues & {Action.recruit, Action.learn, Action.give}:
+            cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
+        if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
+                set(normalize(text).split()) & (COMPASS | {"up", "down"})):
+            cues.discard(Action.move)  # "come on, let's go" asks someone along
+        return Clause(text, named, maybe, referred, cues, approach_of(text), line)
+
+    def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """A direction or a destination named with going: move there, or say there is no such way."""
+        here = world.campaign.locations[world.party_location]
+        ways = world.exits()  # the campaign's exits and the hidden ones opened in play
+        words_ = normalize(c.text)
+        tokens = words_.split()
+        direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
+        m = _MOTION_BEFORE.search(words_)
+        if direction is None and m and c.approach not in ("sneak", "hide"):
+            direction = m.group("dir")
+        going = Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
+        if direction is not None and going and c.approach in (None, "climb"):
+            if direction in ways:
+                return Interpretation("action", intent=Intent(action=Action.move, target=direction), via="embedding")
+            if c.approach is None:
+                return Interpretation("clarify", clarification=f"There's no way {direction} from here. "
+                                                               f"{exits_text(world)}", via="rules")
+        go = _GO_TO.search(words_)
+        if go is None:
+            return None
+        place = set(words(go.group("place")))
+        places = [key for key in world.campaign.locations if place & _distinct_words(world, key)]
+        if not places:
+            return None
+        exits = [d for d, loc in ways.items() if loc in places]
+        if exits:
+            return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]), via="embedding")
+        if world.party_location in places:
+            return Interpretation("clarify", clarification=f"You are already at the {here.name}. "
+                                                           f"{exits_text(world)}", via="rules")
+        name = world.campaign.locations[places[0]].name
+        return Interpretation("clarify", clarification=f"The {name} is not reachable from here. {exits_text(world)}",
+                              via="rules")
+
+    def _not_an_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """Words that tell the story instead of acting in it ("the troll is dead now", "I already know the
+        ward") or that are said to the table ("(ooc) brb"): nothing happens, and the player hears why."""
+        if c.line.ooc:
+            return Interpretation("clarify", clarification="(Out of character, noted.) What does your character "
+                                                           "do?", via="rules")
+        words_ = normalize(c.text)
+        subject = re.match(r"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9' -]+?) "
+                           r"(is|are|was|were|has been|have been|explodes|dies|falls|collapses|joins)\b", words_)
+        if subject and not c.line.question and (words(subject.group("subject")) & set(_name_index(world))):
+            return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
+                                                           "What does your character do?", via="rules")
+        if _CLAIM.match(words_):
+            return Interpretation("clarify", clarification="The story remembers what happened in play. What does "
+                                                           "your character do?", via="rules")
+        return None
+
+    def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """Something attempted that no other action covers: a check with its approach, target and stat."""
+        if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
+            return None
+        target = self._check_target(world, me, c)
+        # the stat and difficulty are the judge's (gm.agent.checks), from the campaign's stat descriptions
+        intent = Intent(action=Action.check, approach=c.approach, target=target, text=c.line.text)
+        return Interpretation("action", intent=intent, via="embedding")
+
+    def _check_target(self, world: World, me: CharacterState | None, c: Clause) -> str | None:
+        """What the attempt is aimed at: a feature here the words name, else a character or item here."""
+        said = words(c.text)
+        for key, feature in world.features_here():
+            if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP):
+                return key
+        named = [k for k in sorted(c.named) if (k in world.characters or k in world.items) and _available(world, me, k)]
+        return named[0] if named else (c.referred[0] if c.referred else None)
+
+    def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """A question or remark with no other action in it is said to whoever is here."""
+        spoken = c.line.question or c.line.speech is not None
+        going = Action.move if c.named & set(world.campaign.locations) else None
+        other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
+        if _WH.match(normalize(c.text)):  # "why is the mech shooting at people?" asks about shooting
+            other &= {Action.look, Action.learn, Action.recruit}
+        if not spoken or other:
+            return None
+        people = [ch for ch in world.present() if (me is None or ch.key != me.key) and not ch.in_party
+                  and ch.alive and ch.disposition != "hostile"]
+        named = [ch for ch in people if ch.key in c.named] or [ch for ch in people if ch.key in c.referred[:1]]
+        if len(named) == 1 or len(people) == 1:
+            who = (named or people)[0]
+        elif people:
+            ranked = [cand for cand, _ in self._ranked(world, me, c) if cand.intent.action is Action.talk]
+            if not ranked:
+                return None
+            who = world.characters[ranked[0].intent.target]
+        else:
+            return None
+        intent = Intent(action=Action.talk, target=who.key, text=c.line.speech or c.line.text,
+                        topic=self._topic(world, who.key, c.text))
+        return Interpretation("action", intent=intent, via="embedding")
+
+    def _topic(self, world: World, who: str, text: str, floor: float = 0.35) -> str | None:
+        """The fact of the NPC's own that the words ask about (a constrained choice), or None."""
+        facts = world.spec(who).knows
+        if not facts:
+            return None
+        sims = self._vectors([f.text for f in facts]) @ self._query(text)
+        best = int(np.argmax(sims))
+        return facts[best].id if sims[best] >= floor else None
+
+    # --- ranking -----------------------------------------------------------------------------------
+
     def rank(self, world: World, text: str, actor: str | None = None) -> list[tuple[Candidate, float]]:
-        options = candidates(world, actor)
-        phrases = [p.lower() for c in options for p in c.phrasings]
-        matrix = self._vectors(phrases)
-        query = self.embed([text.lower()])[0]
-        sims = matrix @ query
-        said = words(text)
-        involved = {key for cand in options for key in cand.keys} - {world.party_location}
-        mentioned = {key for key in involved if said & name_words(world, key)}
+        """The scene's candidates for ``text`` by score, best first (contradicted candidates left out)."""
+        me = acting_pc(world, actor)
+        line = read_line(text, [me.name] if me else [])
+        clause = self._read(world, me, correct(line.text, vocabulary(world)), line, list(world.referents))
+        return self._ranked(world, me, clause)
+
+    def _ranked(self, world: World, me: CharacterState | None, c: Clause) -> list[tuple[Candidate, float]]:
+        options = scene_candidates(world, me)
+        if not options:
+            return []
+        sims = self._vectors([p.lower() for o in options for p in o.phrasings]) @ self._query(c.text.lower())
+        choices: dict[Action, tuple[set, set]] = {}
+        for o in options:  # per action, the distinct targets and items it could be about here
+            targets, items = choices.setdefault(o.intent.action, (set(), set()))
+            targets.add(o.intent.target)
+            items.add(o.intent.item)
+        said = words(c.text)
         scored, i = [], 0
         for cand in options:
             n = len(cand.phrasings)
             score = float(sims[i:i + n].max())
             i += n
-            if cand.names and said & cand.names:
+            if not self._consistent(world, cand, c, choices):
+                continue
+            action = cand.intent.action
+            if cand.names and said & cand.names or set(cand.keys) & set(c.referred[:2]):
                 score += self.name_bonus
-            elif REGISTRY[cand.intent.action].targeted:
-                score -= self.name_bonus / 2  # a targeted action whose target the player never named
-            # everything the player named should take part: "toss the rice ball to the dog" is no drop
-            score -= self.name_bonus * len(mentioned - set(cand.keys))
+            if action in c.cues:
+                score += self.cue_bonus
+            elif c.cues:
+                score -= 2 * self.cue_bonus  # the words say another action
+            # everything the player named should take part: "toss the fish to the dog" is no drop
+            score -= self.name_bonus * len(c.named - set(cand.keys) - {world.party_location})
             scored.append((cand, score))
         return sorted(scored, key=lambda cs: -cs[1])
 
-    def ground(self, world: World, text: str) -> Interpretation:
-        if _INJECTION.search(text):
-            return Interpretation("clarify", clarification="The world does not bend to that. What does your "
-                                                           "character do?", via="embedding")
-        ranked = self.rank(world, text)
-        top = [(c.label, round(s, 3)) for c, s in ranked[:3]]
+    @staticmethod
+    def _consistent(world: World, cand: Candidate, c: Clause, choices: dict[Action, tuple[set, set]]) -> bool:
+        """Whether the candidate agrees with what the player named: an action about something needs that
+        something to be named, referred to, or the only one it could be."""
+        intent, named = cand.intent, c.named
+        meant = named | c.maybe | set(c.referred[:2])
+        targets, items = choices[intent.action]
+        if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
+            return False  # putting something back somewhere, or naming one's weapon, is no drop
+        if intent.action in (Action.take, Action.drop, Action.give) and intent.item not in meant:
+            # "feed the wolf": feeding may leave the item unsaid (the ranking picks it), unless another is meant
+            unsaid = not (meant & items) and _FEED.search(normalize(c.text))
+            if not (intent.action is Action.give and unsaid) and len(items) > 1:
+                return False
+        if intent.action is Action.give:  # to the one person here only when the words say giving
+            return intent.target in meant or (len(targets) == 1 and Action.give in c.cues)
+        if intent.action is Action.move:
+            places = named & set(world.campaign.locations) - {world.party_location}
+            return world.exits().get(intent.target) in places or len(targets) == 1 or not places
+        if intent.action is Action.use_skill and intent.skill not in meant and not (
+                set(normalize(c.text).split()) & _SKILL_WORDS):
+            return False  # "I cast fireball" names no skill of yours
+        if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
+            return bool(set(cand.keys) & meant) or len(targets) == 1 or (
+                intent.action is Action.attack and world.combat is not None and not named & set(world.characters))
+        return True
+
+    def _rank(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation:
+        ranked = self._ranked(world, me, c)
+        top = [(cand.label, round(s, 3)) for cand, s in ranked[:3]]
+        unmet = c.cues and not any(cand.intent.action in c.cues for cand, _ in ranked)
+        if not ranked or ranked[0][1] < self.floor or unmet:
+            return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
+                                  candidates=top)
         best, score = ranked[0]
-        if score < self.floor:
-            options = " or ".join(c.label for c, _ in ranked[:2])
-            return Interpretation("clarify", clarification=f"I'm not sure what you mean. Do you want to {options}?",
-                                  via="embedding", candidates=top)
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
-        close = [c for c, s in ranked[:3] if score - s < self.close]
-        options = [(c.label, c.intent) for c in close] if len(close) > 1 else []
+        close = [cand for cand, s in ranked[:3] if score - s < self.close]
+        options = [(cand.label, cand.intent) for cand in close] if len(close) > 1 else []
+        intent = best.intent
         if self.chooser is not None and (self.always_ask_model or margin < self.close):
-            shortlist = [c for c, _ in ranked[:3]]
-            pick = self.chooser(world, text, shortlist)
+            shortlist = [cand for cand, _ in ranked[:3]]
+            pick = self.chooser(world, c.text, shortlist)
             if pick is not None:
-                return Interpretation("action", intent=shortlist[pick].intent, via="model", candidates=top,
-                                      options=options)
-        return Interpretation("action", intent=best.intent, via="embedding", candidates=top, options=options)
+                return Interpretation("action", intent=self._with_words(world, shortlist[pick].intent, c),
+                                      via="model", candidates=top, options=options)
+        return Interpretation("action", intent=self._with_words(world, intent, c), via="embedding", candidates=top,
+                              options=options)
+
+    def _with_words(self, world: World, intent: Intent, c: Clause) -> Intent:
+        """Talking keeps the player's words (and the fact they ask about, if any)."""
+        if intent.action is not Action.talk or intent.target not in world.characters:
+            return intent
+        return intent.model_copy(update={"text": c.line.speech or c.line.text,
+                                         "topic": self._topic(world, intent.target, c.text)})
+
+    def _unsure(self, world: World, me: CharacterState | None, c: Clause, ranked) -> str:
+        """A clarification that says what is possible, for what the player seemed to want."""
+        missing = [k for k in c.named if not _available(world, me, k) and k not in world.campaign.locations]
+        if missing:
+            names = ", ".join(_label(world, k) for k in missing)
+            here = [cand.label for cand in scene_candidates(world, me)
+                    if cand.intent.action in c.cues][:4]
+            return f"There's no {names} here." + (f" You could {', or '.join(here)}." if here else "")
+        if ranked:
+            options = " or ".join(cand.label for cand, _ in ranked[:2])
+            return f"I'm not sure what you mean. Do you want to {options}?"
+        return "I'm not sure what you mean. What does your character do?"
+
+
+def _merged(steps: list[Intent]) -> list[Intent]:
+    """A sequence without repeats, where talking to someone folds into the attempt made on them by talking."""
+    out: list[Intent] = []
+    for step in steps:
+        if out and out[-1] == step:
+            continue
+        if out and out[-1].action is Action.talk and step.action is Action.check and (
+                out[-1].target in (step.target, None)):
+            out[-1] = step  # "I get in his face and demand the truth": one intimidation
+            continue
+        out.append(step)
+    return out
+
+
+def vocabulary(world: World) -> set[str]:
+    """The words typos are corrected towards: every name in the campaign and play, directions, action words."""
+    found = set(COMPASS) | set(DIRECTIONS.values()) | {"up", "down"}
+    for key in _nameable(world):
+        found |= name_words(world, key)
+    for spec in ACTIONS:
+        for cue in (*spec.verbs, *spec.cues):
+            found |= set(cue.split())
+    return {w for w in found if len(w) > 2 and w.isalpha()}
+
+
+def _nameable(world: World) -> list[str]:
+    return [*world.characters, *world.items, *world.campaign.skills, *world.campaign.locations, *world.entities]
+
+
+def _name_index(world: World) -> dict[str, set[str]]:
+    """Each word that names something to the ids it names."""
+    index: dict[str, set[str]] = {}
+    for key in _nameable(world):
+        for word in _distinct_words(world, key):
+            index.setdefault(word, set()).add(key)
+    return index
+
+
+def _distinct_words(world: World, key: str) -> set[str]:
+    """Words that name ``key``, without words every name of its kind shares."""
+    return name_words(world, key) - STOP
+
+
+def _available(world: World, me: CharacterState | None, key: str) -> bool:
+    if key in world.characters:
+        return world.characters[key].location == world.party_location
+    if key in world.items:
+        item = world.items[key]
+        return item.location == world.party_location or (me is not None and item.holder == me.key) or (
+            item.holder in world.characters and world.characters[item.holder].location == world.party_location)
+    if key in world.entities:
+        return world.entities[key].location == world.party_location
+    if key in world.campaign.skills:
+        return me is not None and (world.knows_skill(me.key, key) or any(
+            key in world.spec(ch.key).teaches for ch in world.present()))
+    return False
+
+
+def _label(world: World, key: str) -> str:
+    for table in (world.characters, world.items, world.campaign.skills, world.entities):
+        if key in table:
+            return table[key].name
+    return key

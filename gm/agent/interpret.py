@@ -31,10 +31,11 @@ class Interpretation:
     via: str = "command"  # command, embedding, model
     candidates: list[tuple[str, float]] = field(default_factory=list)
     options: list[tuple[str, Intent]] = field(default_factory=list)  # close alternatives a person may pick from
+    intents: list[Intent] = field(default_factory=list)  # a line with several actions: each, in order
 
 
 class Grounder(Protocol):
-    def ground(self, world: World, text: str) -> Interpretation: ...
+    def ground(self, world: World, text: str, actor: str | None = None) -> Interpretation: ...
 
 
 SLASH_COMMANDS = "/look /status /quests /roll 1d20+2 /event <text> /help"
@@ -42,7 +43,8 @@ HELP = (f"Say what you do in your own words, or use plain commands: {', '.join(u
         f"Commands: {SLASH_COMMANDS}")
 
 
-def interpret(world: World, text: str, grounder: Grounder | None = None) -> Interpretation:
+def interpret(world: World, text: str, grounder: Grounder | None = None, actor: str | None = None) -> Interpretation:
+    """``actor`` is the player's own character (None: the party's first member); free text is grounded for it."""
     text = " ".join(text.split())
     if not text:
         return Interpretation("clarify", clarification="The world waits. What do you do?")
@@ -55,7 +57,7 @@ def interpret(world: World, text: str, grounder: Grounder | None = None) -> Inte
     if intent is not None:
         return _judged(world, text, Interpretation("action", intent=intent), grounder)
     if grounder is not None:
-        return _judged(world, text, grounder.ground(world, text), grounder)
+        return _judged(world, text, grounder.ground(world, text, actor), grounder)
     return Interpretation("clarify", clarification="I'm not sure what you mean. " + HELP)
 
 
@@ -63,9 +65,10 @@ def _judged(world: World, text: str, found: Interpretation, grounder: Grounder |
     """An open action leaves here with its stat and difficulty decided (the rules validate them)."""
     from gm.agent.checks import CheckJudge
 
+    judge = getattr(grounder, "judge", None) or CheckJudge()
     if found.intent is not None and found.intent.action is Action.check:
-        judge = getattr(grounder, "judge", None) or CheckJudge()
         found.intent = judge.settle(world, text, found.intent)
+    found.intents = [judge.settle(world, text, i) if i.action is Action.check else i for i in found.intents]
     return found
 
 

