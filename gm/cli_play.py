@@ -50,7 +50,10 @@ def play(
 
     if campaign is None and resume is None and script is None:
         from gm.tui import choose_campaign
-        campaign = choose_campaign()
+        try:
+            campaign = choose_campaign()
+        except ValueError as exc:
+            raise fail(str(exc))
         if campaign is None:
             raise typer.Exit(0)
     try:
@@ -78,8 +81,11 @@ def play(
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
     live = view and script is None
-    # one world stream for the game: the clips and the live viewer are made from the same frames
-    stream = open_video(settings, game, record=video, live=live) if video or live else None
+    try:  # one world stream for the game: the clips and the live viewer are made from the same frames
+        stream = open_video(settings, game, record=video, live=live) if video or live else None
+    except (OSError, ValueError) as exc:  # a world model that is not there, or cannot be loaded
+        game.close()
+        raise fail(str(exc))
     try:
         if script is not None:
             _play_script(game, script, json_out, stream, session_video)

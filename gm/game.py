@@ -17,8 +17,9 @@ from pathlib import Path
 from langgraph.types import Command, StateSnapshot
 from sqlalchemy.engine import make_url
 
+from gm.agent.conversation import TopicPicker
 from gm.agent.director import Extractor
-from gm.agent.graph import NOT_A_TURN, Flavor, Planner, TurnContext, build_graph
+from gm.agent.graph import NOT_A_TURN, Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.interpret import HELP, Grounder
 from gm.agent.narrate import namer, scene_hints
 from gm.campaign.loader import load_campaign
@@ -60,6 +61,8 @@ class Components:
     flavor: Flavor | None = None
     extractor: Extractor | None = None
     planner: Planner | None = None
+    topics: TopicPicker | None = None
+    notices: Notices | None = None
 
 
 @dataclass
@@ -122,7 +125,8 @@ class Game:
         self._lock = threading.Lock()  # this process's threads; other processes wait on the store's turn lock
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
-                                    extractor=c.extractor, info=info_text, player_rolls=self.player_rolls,
+                                    extractor=c.extractor, info=info_text, topics=c.topics, notices=c.notices,
+                                    player_rolls=self.player_rolls,
                                     player_choices=self.player_choices)
 
     # --- opening ---------------------------------------------------------------

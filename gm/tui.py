@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from rich.columns import Columns
@@ -43,8 +44,11 @@ def choose_campaign() -> str | None:
     console.print(table)
     try:
         answer = Prompt.ask("Play which", choices=[str(i) for i in range(1, len(shipped) + 1)], default="1")
-    except (EOFError, KeyboardInterrupt):
+    except KeyboardInterrupt:
         return None
+    except EOFError:  # no terminal to ask on (stdin closed or redirected)
+        raise ValueError("no campaign chosen: standard input is closed. Name one "
+                         f"(worldkeeper play {shipped[0][0]}) or play from a file with --script FILE") from None
     return shipped[int(answer) - 1][0]
 
 
@@ -118,6 +122,15 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
             console.print(str(exc), markup=False, style="red")
         console.print()
     console.print(status_panel(session))
+    terminal = threading.get_ident()
+
+    def from_elsewhere(result) -> None:
+        """A turn played on this game from the web viewer: show it here too."""
+        if threading.get_ident() != terminal:
+            console.print(f"\n[dim](from the viewer)[/dim] > {esc(result.input)}")
+            console.print(result.narration, markup=False)
+
+    session.listeners.append(from_elsewhere)
     while True:
         try:
             line = console.input("[bold yellow]> [/bold yellow]").strip()
@@ -134,18 +147,23 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
         if line == "/help":
             console.print(tui_help(session))
             continue
-        with console.status("[dim]the game master considers…[/dim]", spinner="dots"):
-            first: list[str] = []
+        # the spinner stops at the first words of the answer: a live display redraws (and so erases) the
+        # line it sits on, and narration streams without a newline until the turn ends
+        spinner = console.status("[dim]the game master considers…[/dim]", spinner="dots")
+        spinner.start()
 
-            def show(chunk: str) -> None:
-                first.append(chunk)
-                console.print(chunk, end="", markup=False)
+        def show(chunk: str) -> None:
+            spinner.stop()
+            console.print(chunk, end="", markup=False)
 
-            try:
-                result = session.act(line, on_text=show)
-            except TurnError as exc:
-                result = None
-                console.print(str(exc), markup=False, style="red")
+        try:
+            result = session.act(line, on_text=show)
+        except TurnError as exc:
+            result = None
+            spinner.stop()
+            console.print(str(exc), markup=False, style="red")
+        finally:
+            spinner.stop()
         try:
             while result is not None and result.waiting is not None:
                 result = session.resume(_answer(result.waiting), on_text=show)

@@ -170,3 +170,9 @@ def test_viewer_needs_a_token_off_this_machine(tmp_path, mirefen_path):
     assert client.post("/api/act?t=secret", json={"text": "north"}).json()["ok"] is True
     assert client.post("/api/act?t=secret", json={"text": ""}).status_code == 422
     game.close()
+
+
+def test_play_with_no_terminal_says_why_and_fails(tmp_path):
+    done = subprocess.run([*worldkeeper_cmd(), "play"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          env=_env(tmp_path), cwd=ROOT, timeout=300)
+    assert done.returncode == 1 and "standard input is closed" in done.stderr and "Traceback" not in done.stderr

@@ -18,7 +18,9 @@ from gm.actions.base import ActionSpec, Candidate
 from gm.campaign.schema import Consequence, Feature, FeatureCheck
 from gm.intent import Action, Intent
 from gm.rules.dice import modifier
-from gm.rules.engine import Refusal, Resolution
+from gm.campaign.fields import CharacterKind
+from gm.rules import conversation
+from gm.rules.engine import Refusal, Resolution, present_character
 from gm.state.world import CharacterState, World, marker
 
 # Open actions a player often tries where the campaign authored nothing: general English verbs.
@@ -76,6 +78,13 @@ class Check(ActionSpec):
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        if intent.approach in conversation.SOCIAL_APPROACHES and intent.target in world.characters:
+            target = present_character(world, intent.target, intent.approach)  # persuading, intimidating someone
+            if target.key == actor.key or not target.alive or target.kind is CharacterKind.pc:
+                raise Refusal(f"You cannot {intent.approach} {target.name}.")
+            conversation.social_check(r, actor, target, intent)
+            return
         resolve_check(r, actor, intent)
 
 

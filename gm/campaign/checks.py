@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gm.campaign.conditions import Problem
+from gm.campaign.conditions import Problem, about
 from gm.campaign.schema import Campaign, Character, CharacterKind
 
 
@@ -31,7 +31,18 @@ def _character_problems(campaign: Campaign, cid: str, ch: Character) -> Iterator
     if ch.recruit is not None:
         if ch.kind is not CharacterKind.companion:
             yield base + ("recruit",), f"only companions can be recruited, but {cid!r} is a {ch.kind.value}"
-        yield from ch.recruit.problems(campaign, base + ("recruit",))
+        yield from about(ch.recruit, cid).problems(campaign, base + ("recruit",))
+    if ch.teach is not None:
+        if not ch.teaches:
+            yield base + ("teach",), f"{cid!r} has a `teach` condition but `teaches` nothing"
+        yield from about(ch.teach, cid).problems(campaign, base + ("teach",))
+    known = {fact.id for fact in ch.knows}
+    for tid, topic in ch.topics.items():
+        if topic.reveals is not None and topic.reveals not in known:
+            yield base + ("topics", tid, "reveals"), (
+                f"topic {tid!r} reveals {topic.reveals!r}, which {cid!r} does not know (add it to its `knows`)")
+        if tid in known:
+            yield base + ("topics", tid), f"topic id {tid!r} is also one of {cid!r}'s `knows` fact ids"
 
 
 def reference_problems(campaign: Campaign) -> Iterator[Problem]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
@@ -35,6 +35,10 @@ Int = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Attitude = Literal["hostile", "wary", "neutral", "friendly"]
+ATTITUDES: tuple[str, ...] = ("hostile", "wary", "neutral", "friendly")  # from worst to best
 
 
 class CharacterKind(str, Enum):

@@ -13,9 +13,10 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from gm.campaign.conditions import Condition
-from gm.campaign.fields import CharacterKind, DiceExpr, Id, Int, Strict, Text
+from gm.campaign.fields import ATTITUDES, Attitude, CharacterKind, DiceExpr, Id, Int, Strict, Text
 
-__all__ = ["Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict", "Text"]
+__all__ = ["ATTITUDES", "Attitude", "Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict",
+           "Text", "Topic"]
 
 # The condition language lives in gm.campaign.conditions, one class per condition.
 
@@ -103,6 +104,21 @@ class Attack(Strict):
     damage: DiceExpr
 
 
+class TopicRequires(Strict):
+    attitude: Attitude = Field(description="The least favourable attitude at which the character answers.")
+
+
+class Topic(Strict):
+    """Something a character can be asked about, beyond its `knows` facts."""
+
+    about: list[str] = Field(min_length=1, description="Words and phrases a question about this topic uses.")
+    says: Text = Field(min_length=1, description="What the character answers, in its own voice.")
+    reveals: Id | None = Field(default=None, description="A fact id from this character's `knows`, learned "
+                                                         "when it answers.")
+    requires: TopicRequires | None = Field(default=None, description="Answered only at this attitude or better "
+                                                                     "(default: neutral).")
+
+
 class Character(Strict):
     kind: CharacterKind
     name: str = Field(min_length=1, max_length=200)
@@ -121,6 +137,15 @@ class Character(Strict):
     tactics: Text = ""
     aliases: list[str] = Field(default_factory=list)
     pose: str = "standing"
+    teach: Condition | None = Field(default=None, description="When it teaches its `teaches` skills, e.g. "
+                                                                "`{attitude: friendly}`. Default: always.")
+    attitude: Attitude | None = Field(
+        default=None, description="How the character feels about the party at the start (hostile, wary, neutral, "
+                                  "friendly). Default: hostile for monsters, neutral for everyone else.")
+    topics: dict[Id, Topic] = Field(default_factory=dict, description="What the character can be asked about.")
+    speaks: bool | None = Field(
+        default=None, description="Whether it talks. Default: pcs and npcs do; companions and monsters do when "
+                                  "they have a persona, `knows` or `topics`; others answer by gesture and sound.")
 
     @field_validator("stats")
     @classmethod
