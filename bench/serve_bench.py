@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=3, help="plans per game")
     args = parser.parse_args()
 
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray on 127.0.0.1 only (read on import)
     import ray
     from ray import serve
 
@@ -83,7 +84,7 @@ def main() -> None:
             app = f"bench-{replicas}"
             serve.run(deployment("storyboard", replicas=replicas, num_cpus=1, max_ongoing_requests=args.streams),
                       name=app, route_prefix=None)
-            for streams, per_messages in ((1, (1, 4, 8)), (args.streams, (1, 4))):
+            for streams, per_messages in ((1, (1, 8)), (args.streams, (1, 8))):
                 for per_message in per_messages:
                     rows.append({"path": f"serve {replicas} replica{'s' if replicas > 1 else ''}, "
                                          f"{per_message} frame{'s' if per_message > 1 else ''}/message",

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.service import ChannelGames, Place, Reply
+from gm.safe_text import for_discord_reply
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -17,9 +18,10 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 def embed(reply: Reply) -> discord.Embed:
     colour = discord.Colour.red() if reply.error else discord.Colour.gold()
-    out = discord.Embed(title=reply.title[:256], description=reply.text[:4096], colour=colour)
+    safe = for_discord_reply  # player and campaign text reach every part of a reply
+    out = discord.Embed(title=safe(reply.title)[:256], description=safe(reply.text)[:4096], colour=colour)
     for name, value in reply.fields[:10]:
-        out.add_field(name=name[:256], value=value[:1024] or "—", inline=False)
+        out.add_field(name=safe(name)[:256], value=safe(value)[:1024] or "—", inline=False)
     return out
 
 

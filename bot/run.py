@@ -55,8 +55,15 @@ def run_bot(settings: Settings) -> None:
     token = settings.discord_token.get_secret_value()
     if not token:
         raise ValueError("set WORLDKEEPER_DISCORD_TOKEN to your bot's token (see the README)")
+    import aiohttp
+    import discord
+
     games = make_games(settings)
     try:
         make_bot(settings, games).run(token, log_handler=None)
+    except discord.LoginFailure as exc:
+        raise ValueError(f"Discord refused the token (WORLDKEEPER_DISCORD_TOKEN): {exc}") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise ValueError(f"cannot reach Discord: {exc}") from None
     finally:
         games.close()

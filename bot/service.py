@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from gm.campaign.loader import CampaignError, load_campaign, parse_campaign, resolve_campaign, shipped_campaigns
 from gm.game import Components, Game, TurnError, TurnResult, TurnWaiting
+from gm.safe_text import for_discord
 from gm.session import PlaySession
 from gm.state.store import Store, TurnRecord, WaitingAction
 
@@ -70,7 +71,7 @@ LOST = "The round was lost"
 
 def _lost(exc: BaseException, actions: list[WaitingAction]) -> Reply:
     """What players are told when the round they waited in could not be played after a restart."""
-    lost = "\n".join(f"<@{a.player}>: {a.text}" for a in actions)[:1500]
+    lost = "\n".join(f"<@{a.player}>: {for_discord(a.text)}" for a in actions)[:1500]
     return Reply(LOST, "The bot restarted while these actions waited for their round, and the round could not be "
                  f"played ({type(exc).__name__}). Please act again:\n{lost}", error=True)
 
@@ -140,6 +141,7 @@ class ChannelGames:
         self._opening: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # opening a channel's game
         self._turns: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # one turn at a time per channel
         self._rounds: dict[int, dict[int, asyncio.Future]] = {}  # channel -> waiting action id -> its reply
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # channel -> the end of its round window
 
     # --- games --------------------------------------------------------------------------
 
@@ -241,6 +243,8 @@ class ChannelGames:
             title = await asyncio.to_thread(lambda: session.game.world().campaign.title)
             await asyncio.to_thread(self._end_sync, session)
             self._sessions.pop(place.channel, None)
+        if (timer := self._timers.pop(place.channel, None)) is not None:
+            timer.cancel()
         for future in self._rounds.pop(place.channel, {}).values():
             if not future.done():
                 future.set_result(_problem("The campaign was ended before this round was played."))
@@ -366,28 +370,28 @@ class ChannelGames:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         if place.channel not in self._rounds:
             self._rounds[place.channel] = {}
-            asyncio.get_running_loop().call_later(self.window, lambda: asyncio.ensure_future(
-                self._play_round(place, session)))
+            self._timers[place.channel] = asyncio.get_running_loop().call_later(
+                self.window, lambda: asyncio.ensure_future(self._play_round(place, session)))
         self._rounds[place.channel][mine] = future
         return await future
 
     async def _play_round(self, place: Place, session: PlaySession) -> None:
+        self._timers.pop(place.channel, None)
         futures = self._rounds.pop(place.channel, {})
         if not futures:
             return
         async with self._turns[place.channel]:
-            replies = await asyncio.to_thread(self._round_sync, session)
+            # only this window's actions: one arriving meanwhile waits for its own round
+            replies = await asyncio.to_thread(lambda: self._round_sync(
+                session, [a for a in session.game.waiting_actions() if a.id in futures]))
         for action_id, future in futures.items():
             if not future.done():
                 future.set_result(replies.get(action_id) or _problem("That action was not played; try again."))
 
-    def _round_sync(self, session: PlaySession, actions: list[WaitingAction] | None = None,
-                    failed=_failed) -> dict[int, Reply]:
-        """Play the game's waiting actions (or these) as one turn; a reply for each action, by its id.
-        A round that raises is rolled back and every action gets ``failed(exception, actions)``."""
+    def _round_sync(self, session: PlaySession, actions: list[WaitingAction], failed=_failed) -> dict[int, Reply]:
+        """Play these waiting actions as one turn; a reply for each action, by its id. A round that raises
+        is undone and every action gets ``failed(exception, actions)``."""
         game = session.game
-        if actions is None:
-            actions = [a for a in game.waiting_actions() if a.turn is None]
         if not actions:
             return {}
         try:
@@ -425,6 +429,9 @@ class ChannelGames:
         if changes:
             fields.append(("Changes", ", ".join(changes)))
         fields += self._turn_field(session.game)
+        if result.recovered is not None:  # a turn a stopped bot left unfinished was finished first
+            fields.insert(0, (f"Finished after a restart: {result.recovered.input[:200]}",
+                              result.recovered.narration[:1000] or "…"))
         waiting = result.waiting is not None and result.waiting.get("type") == "roll"
         text = result.narration or ("Roll the dice to see what happens!" if waiting else "…")
         clip = Path(result.clip) if result.clip and not waiting else None
@@ -527,6 +534,16 @@ class ChannelGames:
                      error=not record.ok)
 
     def close(self) -> None:
+        """Stop: rounds still in their window stay stored and are played by the next start (recover)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for futures in self._rounds.values():
+            for future in futures.values():
+                if not future.done():
+                    future.set_result(Reply("The bot is restarting", "Your action is kept: it is played as soon "
+                                            "as the bot is back."))
+        self._rounds.clear()
         for session in self._sessions.values():
             session.close()
             session.game.close()

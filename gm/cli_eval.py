@@ -35,27 +35,19 @@ def evaluate_command(
         if not path.exists():
             raise fail(f"no development set at {path}")
     settings = Settings(**({"llm": llm} if llm else {}))
-    plain = build_components(settings.model_copy(update={"llm": "none"}), progress=False)
-    configs = {"without model": plain}
+    configs = {"without model": lambda: build_components(settings.model_copy(update={"llm": "none"}), progress=False)}
     if not no_model and settings.llm != "none":
-        model = load_llm(settings, progress=not json_out)
-        configs = {f"with model ({settings.llm})": build_components(settings, progress=False, llm=model), **configs}
-    try:
-        reports = {name: evaluate(paths, components.grounder, getattr(components, "topics", None))
-                   for name, components in configs.items()}
-    except (DevsetError, ValueError) as exc:
-        raise fail(str(exc))
-    names = list(reports)
-    changed = compare(reports[names[-1]], reports[names[0]]) if len(names) > 1 else None
-    latency = _turn_latency(configs[names[0]], turns) if turns else None
-    if json_out:
-        out.print_json(json.dumps({"sets": [str(p) for p in paths],
-                                   "reports": {n: r.as_dict() for n, r in reports.items()},
-                                   **({"model_changes": dict(zip(("changed", "better", "worse"), changed))}
-                                      if changed else {}),
-                                   **({"turns": latency} if latency else {})}))
-        return
-    for name, report in reports.items():
+        configs[f"with model ({settings.llm})"] = lambda: build_components(
+            settings, progress=False, llm=load_llm(settings, progress=not json_out))
+    reports, components = {}, None
+    for name, build in configs.items():  # each report is printed as soon as it is done: the model pass is slow
+        components = build()
+        try:
+            reports[name] = report = evaluate(paths, components.grounder, getattr(components, "topics", None))
+        except (DevsetError, ValueError) as exc:
+            raise fail(str(exc))
+        if json_out:
+            continue
         out.print(f"== {name}: {report.total} inputs from {', '.join(p.name for p in paths)}", markup=False)
         out.print(report.summary(), markup=False)
         if show_misses:
@@ -64,6 +56,17 @@ def evaluate_command(
                 out.print(f"  {verdict} [{miss.case.part}/{miss.case.category}] {miss.case.text!r}: expected "
                           f"{_brief(miss.case.expected)}, got {_brief(miss.got) if miss.got else miss.kind}",
                           markup=False)
+        out.file.flush()
+    names = list(reports)
+    changed = compare(reports[names[0]], reports[names[-1]]) if len(names) > 1 else None
+    latency = _turn_latency(components, turns) if turns else None
+    if json_out:
+        out.print_json(json.dumps({"sets": [str(p) for p in paths],
+                                   "reports": {n: r.as_dict() for n, r in reports.items()},
+                                   **({"model_changes": dict(zip(("changed", "better", "worse"), changed))}
+                                      if changed else {}),
+                                   **({"turns": latency} if latency else {})}))
+        return
     if changed:
         out.print(f"the model changes {changed[0]} answers of {reports[names[0]].total}: {changed[1]} better, "
                   f"{changed[2]} worse", markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from gm.campaign.loader import CampaignError, resolve_campaign
 from gm.cli_app import app, err, fail, out
 from gm.game import Game, TurnError, TurnResult, slug
+from gm.safe_text import json_line
 from gm.settings import Settings
 
 
@@ -50,7 +50,10 @@ def play(
 
     if campaign is None and resume is None and script is None:
         from gm.tui import choose_campaign
-        campaign = choose_campaign()
+        try:
+            campaign = choose_campaign()
+        except ValueError as exc:
+            raise fail(str(exc))
         if campaign is None:
             raise typer.Exit(0)
     try:
@@ -78,8 +81,11 @@ def play(
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc))
     live = view and script is None
-    # one world stream for the game: the clips and the live viewer are made from the same frames
-    stream = open_video(settings, game, record=video, live=live) if video or live else None
+    try:  # one world stream for the game: the clips and the live viewer are made from the same frames
+        stream = open_video(settings, game, record=video, live=live) if video or live else None
+    except (OSError, ValueError) as exc:  # a world model that is not there, or cannot be loaded
+        game.close()
+        raise fail(str(exc))
     try:
         if script is not None:
             _play_script(game, script, json_out, stream, session_video)
@@ -138,7 +144,7 @@ def _play_script(game: Game, script: Path, json_out: bool, stream, session_video
 
     session = PlaySession(game, stream)
     recording = stream is not None and stream.recorder is not None
-    emit = (lambda obj: sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")) if json_out else None
+    emit = (lambda obj: sys.stdout.write(json_line(obj) + "\n")) if json_out else None
 
     def report(result: TurnResult) -> None:
         if result.recovered is not None:
@@ -260,7 +266,7 @@ def serve(
     session = PlaySession(game, open_video(settings, game, record=True, live=True))
     err.print(f"Worldkeeper viewer for {name}: {viewer_url(host, port, token)}", markup=False)
     try:
-        uvicorn.run(create_app(session, token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(session, token, host), host=host, port=port, log_level="warning")
     finally:
         session.close()
         game.close()

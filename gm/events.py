@@ -68,10 +68,32 @@ class SkillLearned(_Event):
     teacher: str
 
 
+Manner = Literal["tells", "recalls", "doesnt_know", "declines", "greets", "reacts", "gestures"]
+
+
 class Said(_Event):
+    """Words (or, for a creature without speech, a gesture) from a character or an /event entity.
+
+    A line of a conversation names who it was said to (``to``), the words it answers (``asked``),
+    what it was about (``topic``: a fact or topic id, when the rules answered one) and how it was
+    said (``manner``); the world keeps those in its conversation log.
+    """
+
     kind: Literal["said"] = "said"
     speaker: str
     text: str
+    to: str | None = None
+    asked: str | None = None
+    topic: str | None = None
+    manner: Manner | None = None
+
+
+class AttitudeChanged(_Event):
+    kind: Literal["attitude"] = "attitude"
+    character: str
+    attitude: Literal["hostile", "wary", "neutral", "friendly"]
+    was: str
+    cause: str  # persuaded, intimidated, gift, attacked, ...
 
 
 class Attack(_Event):
@@ -207,7 +229,7 @@ class CampaignCompleted(_Event):
 
 
 Event = Annotated[
-    Union[Moved, Learned, Took, Dropped, Gave, Recruited, RecruitFailed, SkillLearned, Said, Attack,
+    Union[Moved, Learned, Took, Dropped, Gave, Recruited, RecruitFailed, SkillLearned, Said, AttitudeChanged, Attack,
           Damage, Healed, Defeated, Pose, CombatStarted, CombatEnded, TurnPassed, Routed, QuestStage,
           EntityAdded, EntityRemoved, CharacterJoined, Checked, FeatureRevealed, ExitOpened, Alarmed, Narrated,
           CampaignCompleted],

@@ -14,10 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
+from sqlalchemy.engine import make_url
 
+from gm.agent.conversation import TopicPicker
 from gm.agent.director import Extractor
-from gm.agent.graph import NOT_A_TURN, Flavor, Planner, TurnContext, build_graph
+from gm.agent.graph import NOT_A_TURN, Flavor, Notices, Planner, TurnContext, build_graph
 from gm.agent.interpret import HELP, Grounder
 from gm.agent.narrate import namer, scene_hints
 from gm.campaign.loader import load_campaign
@@ -59,6 +61,8 @@ class Components:
     flavor: Flavor | None = None
     extractor: Extractor | None = None
     planner: Planner | None = None
+    topics: TopicPicker | None = None
+    notices: Notices | None = None
 
 
 @dataclass
@@ -85,7 +89,10 @@ class TurnResult:
         intent = self.intent or {}
         return {"type": "turn", "turn": self.number, "input": self.input, "ok": self.ok,
                 "intent": {"action": intent.get("action"), "target": intent.get("target"),
-                           "item": intent.get("item"), "skill": intent.get("skill")} if self.intent else
+                           "item": intent.get("item"), "skill": intent.get("skill"),
+                           # an open action's judgment: what was attempted, with which stat, how hard
+                           **{k: intent[k] for k in ("approach", "stat", "dc") if intent.get(k) is not None}}
+                if self.intent else
                 {"action": None, "target": None},
                 "via": self.via, "stored": self.stored,
                 "rolls": [{k: r[k] for k in ("expr", "total", "dc", "success", "who", "purpose")} for r in self.rolls],
@@ -113,10 +120,14 @@ class Game:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._saver, self._close_saver = open_checkpointer(self.store.url, self.folder)
         self._graph = build_graph(self._saver)
+        # the last stored turn's thread, left behind if a process died between storing the turn and deleting it
+        self._discard(self.store.turn(self.name))
         self._lock = threading.Lock()  # this process's threads; other processes wait on the store's turn lock
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
-                                    extractor=c.extractor, info=info_text, player_rolls=self.player_rolls,
+                                    extractor=c.extractor, info=info_text, topics=c.topics or _topics_for(c.grounder),
+                                    notices=c.notices,
+                                    player_rolls=self.player_rolls,
                                     player_choices=self.player_choices)
 
     # --- opening ---------------------------------------------------------------
@@ -138,7 +149,11 @@ class Game:
         url = database_url or sqlite_url(folder / "game.sqlite")
         if database_url is None and not (folder / "game.sqlite").exists():
             raise FileNotFoundError(f"no saved game named {name!r} in {saves_dir}")
-        return cls(Store(url), name, folder, **kwargs)
+        store = Store(url)
+        if not store.exists(name):
+            store.close()
+            raise FileNotFoundError(f"no saved game named {name!r} in {make_url(url).render_as_string()}")
+        return cls(store, name, folder, **kwargs)
 
     def close(self) -> None:
         self._close_saver()
@@ -194,8 +209,8 @@ class Game:
         # one checkpoint thread per turn: a turn starts from nothing, and a stored turn's thread can go
         return {"configurable": {"thread_id": f"{self.name}:{number}"}}
 
-    def _pending(self, number: int) -> dict | None:
-        snapshot = self._graph.get_state(self._thread(number))
+    def _pending(self, number: int, snapshot: StateSnapshot | None = None) -> dict | None:
+        snapshot = snapshot or self._graph.get_state(self._thread(number))
         if not snapshot.next:
             return None
         for task in snapshot.tasks:
@@ -259,11 +274,13 @@ class Game:
             recovered = self._recover(number, None)
             if recovered is not None and recovered.stored:
                 number += 1
-            pending = self._pending(number)
+            snapshot = self._graph.get_state(self._thread(number))
+            pending = self._pending(number, snapshot)
             if pending is not None:
                 raise TurnWaiting(f"Turn {number} waits for {pending.get('actor') or 'a player'} "
                                   f"({pending['type']}): answer it first.")
-            self._discard(number)  # whatever a dead process left in this turn's thread: start from nothing
+            if snapshot.values:
+                self._discard(number)  # whatever a dead process left in this turn's thread: start from nothing
             result = self._run(number, {**turn, "game": self.name, "number": number}, on_text)
             result.recovered = recovered
             return result
@@ -280,13 +297,10 @@ class Game:
             # a turn that fails once fails the same way on every resume: undo it rather than brick the save
             self._discard(number)
             raise TurnFailed(number, exc) from exc
-        values = self._graph.get_state(config).values
-        waiting = self._pending(number)
+        snapshot = self._graph.get_state(config)
+        values, waiting = snapshot.values, self._pending(number, snapshot)
         if waiting is None:
-            # finished: stored (or, for an answer, nothing to store); only an unfinished turn needs checkpoints.
-            # The previous turn's thread goes too, in case a process died between its commit and this cleanup.
-            self._discard(number)
-            self._discard(number - 1)
+            self._discard(number)  # stored (or, for an answer, nothing to store): only an unfinished turn needs it
         stored = waiting is None and values.get("kind") not in NOT_A_TURN
         return TurnResult(number=number if stored or waiting else number - 1, input=values["input"],
                           ok=bool(values.get("ok")), kind=values.get("kind", "action"), intent=values.get("intent"),
@@ -336,6 +350,12 @@ class Game:
             "entities": [{"id": e.key, "name": e.name, "location": e.location, "appearance": e.appearance}
                          for e in world.entities.values()],
         }
+
+
+def _topics_for(grounder: Grounder | None) -> TopicPicker | None:
+    """Words grounded by embeddings are also attended for what they ask (a talk intent's topic), by the same model."""
+    embed = getattr(grounder, "embed", None)
+    return TopicPicker(embed) if embed is not None else None
 
 
 def info_text(world: World, command: str) -> str:

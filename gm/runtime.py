@@ -33,7 +33,7 @@ def load_llm(settings: Settings, progress: bool = True):
         return None
     if settings.llm == "openai":
         return OpenAIModel(settings.llm_base_url, settings.llm_model or "default",
-                           settings.llm_api_key.get_secret_value())
+                           settings.llm_api_key.get_secret_value(), timeout=settings.llm_timeout)
     if settings.llm == "transformers":
         if not settings.llm_model:
             raise ValueError("WORLDKEEPER_LLM_MODEL must name a local model directory for llm=transformers")
@@ -61,27 +61,31 @@ def _conversion_progress():
     return step
 
 
-def build_components(settings: Settings, progress: bool = True, llm=None) -> Components:
+def build_components(settings: Settings, progress: bool = True, llm=None, embed=None) -> Components:
     """Grounding by embeddings (the model chooses among close candidates), checked flavor, entity extraction."""
+    from gm.agent.conversation import TopicPicker
     from gm.agent.grounding import EmbeddingGrounder
     from gm.agent.models import load_embedder
-    from gm.agent.voice import make_chooser, make_extractor, make_flavor
+    from gm.agent.voice import ModelNotices, make_chooser, make_extractor, make_flavor
 
     from gm.agent.checks import CheckJudge
 
     llm = llm if llm is not None else load_llm(settings, progress)
     strong = llm is not None and llm.name != "embedded"
-    embed = load_embedder(settings.embedder)
+    notices = ModelNotices()
+    embed = embed if embed is not None else load_embedder(settings.embedder)
     # a chat model judges open actions (stat, difficulty, authored attempt); the embedded one is too small to
     # the embedded 270M model's tie-break did not help on the dev set (#10: 336/365 with it, 337/365 without,
     # and slower), so only a configured chat model chooses between close readings
-    grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm) if strong else None, always_ask_model=strong,
+    grounder = EmbeddingGrounder(embed, chooser=make_chooser(llm, notices) if strong else None, always_ask_model=strong,
                                  judge=CheckJudge(embed, llm if strong else None))
+    topics = TopicPicker(embed, llm, always_ask_model=strong, notify=notices.add)
     flavor = None
     if llm is not None and settings.llm_flavor:
-        flavor = make_flavor(llm, max_new_tokens=96, sentences=3) if strong else make_flavor(llm)
-    return Components(grounder=grounder, flavor=flavor, extractor=make_extractor(llm) if llm else None,
-                      planner=make_planner(settings))
+        flavor = make_flavor(llm, max_new_tokens=96, sentences=3, notices=notices) if strong else \
+            make_flavor(llm, notices=notices)
+    return Components(grounder=grounder, flavor=flavor, extractor=make_extractor(llm, notices) if llm else None,
+                      planner=make_planner(settings), topics=topics, notices=notices)
 
 
 def warm_storyboard(settings: Settings, world: World) -> None:

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="Model name (openai) or local directory (transformers).")
     llm_base_url: str = "http://127.0.0.1:8000/v1"
     llm_api_key: SecretStr = SecretStr("")
+    llm_timeout: float = Field(default=20.0, description="Seconds to wait for an OpenAI-compatible server before "
+                                                         "carrying on with templates.")
     llm_flavor: bool = Field(default=True, description="Let the model add a checked flavor line to narration.")
     embedder: str = Field(default="embedded", description="'embedded' (all-MiniLM-L6-v2 from PyPI) or a directory.")
 

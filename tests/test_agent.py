@@ -41,7 +41,8 @@ def embedded_llm():
 
 def test_candidates_only_name_real_things(mirefen_path):
     world = World.new(load_campaign(mirefen_path))
-    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations)
+    ids = set(world.characters) | set(world.items) | set(world.campaign.skills) | set(world.campaign.locations) \
+        | {key for key, _ in world.features_here()}
     exits = set(world.campaign.locations[world.party_location].exits)
     for cand in candidates(world):
         for value in (cand.intent.target, cand.intent.item, cand.intent.skill):
@@ -232,5 +233,7 @@ def test_tiny_random_transformers_backend(tmp_path, embedded_llm):
     embedded_llm.tokenizer.save_pretrained(tmp_path)
     tiny = TransformersModel(tmp_path, "transformers")
     assert tiny.choose("Pick:\n1. a\n2. b\nAnswer:", ["a", "b"]) in (0, 1)
+    many = [f"option {i}" for i in range(12)]  # "10", "11", "12" are several tokens: scored as sequences
+    assert tiny.choose("Pick one:\n" + "\n".join(f"{i + 1}. {o}" for i, o in enumerate(many)), many) in range(12)
     text = "".join(tiny.stream("Hello", max_new_tokens=5, stop=()))
     assert isinstance(text, str)

@@ -155,6 +155,16 @@ def clip_of(interaction: FakeInteraction) -> str | None:
     return sent["file"].filename if "file" in sent else None
 
 
+async def in_one_window(bot: Bot, actions: list[tuple[FakeUser, str]], where: Place = HERE) -> list[FakeInteraction]:
+    """Players act within one round window, each arriving after the one before (a round resolves in order)."""
+    game, acts = await bot.game(where), []
+    for user, line in actions:
+        acts.append(asyncio.ensure_future(bot.act(user, line, channel_id=where.channel, guild_id=where.guild)))
+        while len(game.waiting_actions()) < len(acts):
+            await asyncio.sleep(0.02)
+    return await asyncio.gather(*acts)
+
+
 async def start_lantern(bot: Bot, *players: tuple[FakeUser, str]) -> None:
     await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
     for user, character in players:
@@ -169,7 +179,7 @@ async def walk_into_the_fight(bot: Bot, user: FakeUser) -> FakeInteraction:
 
 def test_three_players_play_a_quest_stage_and_a_fight(tmp_path, grounder):
     async def scenario():
-        bot = Bot(make_games(tmp_path, grounder))
+        bot = Bot(make_games(tmp_path, grounder, window=1.0))
         start = await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         assert start.reply.title == "The Lantern of Mirefen"
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
@@ -181,13 +191,13 @@ def test_three_players_play_a_quest_stage_and_a_fight(tmp_path, grounder):
 
         # three players at once, outside combat, in their own words: one turn resolves all three, each once
         before = len(await stored_turns(bot.games))
-        replies = await asyncio.gather(bot.act(ALICE, "ask the headman what happened to the lantern"),
-                                       bot.act(BOB, "I look around the green"),
-                                       bot.act(CARA, "head north to the hut"))
+        replies = await in_one_window(bot, [(ALICE, "ask tomas what happened to the lantern"),
+                                            (BOB, "I look around the green"), (CARA, "head north to the hut")])
         assert all("Tomas:" in r.reply.description for r in replies), "everyone sees the round's outcome"
         turns = (await stored_turns(bot.games))[before:]
         assert len(turns) == 1
-        assert turns[0].input.startswith("Wren: ask the headman") and "Mina: head north" in turns[0].input
+        assert turns[0].input == ("Wren: ask tomas what happened to the lantern / Riku: I look around the green / "
+                                  "Mina: head north to the hut"), "in the order they arrived"
         kinds = [e["kind"] for e in turns[0].events]
         assert kinds.count("learned") == 1 and kinds.count("moved") == 1
         clips = [clip_of(r) for r in replies]
@@ -496,3 +506,62 @@ def test_malformed_upload_is_reported_with_locations(tmp_path):
         bot.games.close()
 
     run(scenario())
+
+
+def test_the_bot_posts_recovered_rounds_when_it_is_ready(tmp_path, grounder):
+    """The real AutoShardedBot's on_ready, with a fake channel in place of Discord's."""
+    from bot.cogs import WorldkeeperBot
+
+    class FakeChannel:
+        guild = None
+
+        def __init__(self):
+            self.sent = []
+
+        async def send(self, **kwargs):
+            self.sent.append(kwargs)
+
+    async def scenario():
+        games = make_games(tmp_path, grounder)
+        bot = Bot(games)
+        await start_lantern(bot, (ALICE, "Wren"))
+        (await bot.game()).add_waiting_action("1", "wren", "go north")  # left by a process stopped in the window
+        discord_bot = WorldkeeperBot(games, shard_ids=[0], shard_count=1)
+        channel = FakeChannel()
+        discord_bot.get_channel = lambda channel_id: channel if channel_id == CHANNEL else None
+        await discord_bot.on_ready()
+        await discord_bot.on_ready()  # again after a reconnect: nothing twice
+        assert len(channel.sent) == 1
+        sent = channel.sent[0]
+        assert "heads north" in sent["embed"].description and sent["allowed_mentions"].everyone is False
+        assert sent["file"].filename == "turn-0001.mp4"
+        games.close()
+
+    run(scenario())
+
+
+def test_a_turn_cut_off_by_a_crash_is_finished_and_shown_with_the_next(tmp_path, grounder):
+    import subprocess
+    import sys
+
+    async def first_run():
+        bot = Bot(make_games(tmp_path, grounder, window=0))
+        await start_lantern(bot, (ALICE, "Wren"))
+        name = (await bot.game()).name
+        bot.games.close()
+        return name
+
+    name = run(first_run())
+    died = subprocess.run([sys.executable, "-c", CRASH_MID_TURN, str(tmp_path), name], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=300)
+    assert died.returncode == 9, died.stderr[-2000:]
+
+    async def second_run():
+        bot = Bot(make_games(tmp_path, grounder, window=0))
+        looked = await bot.act(ALICE, "look around")
+        finished = looked.reply.fields[0]
+        assert finished.name == "Finished after a restart: go north" and "north" in finished.value
+        assert [t.input for t in (await bot.game()).log()] == ["go north", "look around"]
+        bot.games.close()
+
+    run(second_run())

@@ -43,6 +43,7 @@ VAULT = textwrap.dedent("""\
                   item: brass-key
                   exit: {direction: north, to: cellar}
                   reveal: [mural]
+                  attitude: {character: guard, shift: 1}
           tall-shelf:
             name: tall shelf
             aliases: [shelf]
@@ -53,6 +54,13 @@ VAULT = textwrap.dedent("""\
                 failure:
                   text: "The shelf groans and tips; you tumble off it."
                   damage: 1d4
+          iron-door:
+            name: iron door
+            aliases: [door]
+            checks:
+              force:
+                dc: never
+                failure: {text: "The door booms like a gong.", alarm: guard}
           mural:
             name: faded mural
             hidden: true
@@ -99,12 +107,13 @@ def _kinds(result) -> list[str]:
 
 def test_a_search_reveals_an_item_an_exit_and_a_feature_that_stay_found(vault, saves, grounder):
     game = Game.create(vault, saves, name="vault", components=Components(grounder=grounder))
-    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf"]
+    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf", "iron-door"]
     result = game.act("search the cracked wall")
     assert result.ok and result.intent["action"] == "check"
     assert result.intent["approach"] == "search" and result.intent["target"] == "cracked-wall"
     assert result.rolls and result.rolls[0]["success"] and result.rolls[0]["dc"] == -30
-    assert {"checked", "took", "exit_opened", "feature_revealed"} <= set(_kinds(result))
+    assert {"checked", "took", "exit_opened", "feature_revealed", "attitude"} <= set(_kinds(result))
+    assert game.world().characters["guard"].attitude == "friendly", "a deed is a change of heart"
     assert "brass key" in result.narration and "north" in result.narration
     again = game.act("search the cracked wall")  # nothing more to find, and no second key
     assert "took" not in _kinds(again) and "nothing more" in again.narration
@@ -125,7 +134,7 @@ def test_looking_around_names_who_is_there(vault, saves):
     game = Game.create(vault, saves)  # no grounder at all: plain commands
     result = game.act("/look")
     assert "Guard, a bored guard with a halberd, is here." in result.narration
-    assert "Worth a closer look: the cracked wall, the tall shelf." in result.narration
+    assert "Worth a closer look: the cracked wall, the tall shelf, the iron door." in result.narration
     assert "faded mural" not in result.narration, "a hidden feature stays unseen"
 
 
@@ -141,6 +150,16 @@ def test_a_failing_climb_through_the_turn_graph_costs_hp(vault, saves, grounder)
     for _ in range(8):
         game.act("climb the tall shelf")
     assert game.world().characters["ada"].hp == 1, "a check hurts, but never knocks a character out"
+
+
+def test_a_loud_failure_raises_the_alarm(vault, saves, grounder):
+    game = Game.create(vault, saves, components=Components(grounder=grounder))
+    result = game.act("force the iron door")
+    assert result.intent["target"] == "iron-door" and not result.rolls[0]["success"]
+    kinds = _kinds(result)
+    assert "alarmed" in kinds and "combat_started" in kinds, kinds
+    assert game.world().characters["guard"].disposition == "hostile"
+    assert "The door booms like a gong." in result.narration and "Guard is roused" in result.narration
 
 
 def test_generic_check_without_authored_data_changes_nothing_but_pose(saves, grounder):
@@ -185,13 +204,13 @@ def test_generic_risky_failure_costs_a_little_hp(saves, grounder):
 
 def test_features_are_validated_with_located_errors(tmp_path):
     bad = VAULT.replace("item: brass-key", "item: golden-key").replace("to: cellar", "to: nowhere") \
-        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("stat: might\n", "stat: charm\n") \
+        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("character: guard", "character: nobody").replace("stat: might\n", "stat: charm\n") \
         .replace('    wits: "perception', '    luck: "fortune"\n    wits: "perception')
     with pytest.raises(CampaignError) as err:
         parse_campaign(bad, "bad.yaml")
     text = str(err.value)
     for message in ("unknown item 'golden-key'", "unknown location 'nowhere'", "'tall-shelf' is not hidden",
-                    "unknown stat 'charm'", "unknown stat 'luck'", "hidden feature 'mural' is never revealed"):
+                    "unknown stat 'charm'", "unknown stat 'luck'", "unknown character 'nobody'", "hidden feature 'mural' is never revealed"):
         assert message in text, text
     assert re.search(r"bad\.yaml:\d+:\d+: locations\.hall\.features\.cracked-wall\.checks\.search\.success\.item", text)
     placed = VAULT.replace('brass-key: {name: Brass Key', 'brass-key: {location: hall, name: Brass Key')
@@ -253,3 +272,41 @@ def test_model_lines_must_be_real_clauses_not_borrowed_fragments(saves):
     assert check_flavor("The crooked hut of the herb witch.", world, [], examples=examples) is not None
     assert check_flavor("Hanging from the rafters.", world, [], examples=examples) is not None
     assert check_flavor("The copper kettle bubbles over the fire.", world, [], examples=examples) is None
+
+
+def test_a_model_judges_stat_tier_and_attempt_only_among_the_campaigns_own(vault, saves):
+    """The judge's choices come from the real model under constrained decoding; the rules validate them."""
+    from gm.agent.checks import CheckJudge
+    from gm.agent.models import TransformersModel, embedded_model_dir
+    from gm.intent import Action, Intent
+    from gm.settings import Settings
+
+    model = TransformersModel(embedded_model_dir(Settings().cache_dir), "embedded")
+    game = Game.create(vault, saves, components=Components(grounder=None))
+    world = game.world()
+    judge = CheckJudge(model=model)
+    generic = judge.settle(world, "I balance along the top of the doorframe", Intent(action=Action.check,
+                                                                                      approach="balance"))
+    assert generic.stat in world.campaign.rules.stats and generic.dc in world.campaign.rules.difficulty
+    assert generic.target in (None, "cracked-wall", "tall-shelf")
+    authored = judge.settle(world, "search the cracked wall",
+                            Intent(action=Action.check, approach="search", target="cracked-wall"))
+    if authored.target == "cracked-wall" and authored.approach == "search":
+        assert authored.dc == "sure", "an authored check keeps the author's difficulty"
+
+
+def test_a_model_server_that_is_down_leaves_the_judgment_to_the_defaults(vault, saves):
+    """A real HTTP client against a port nobody listens on: the turn goes on with defaults."""
+    import socket
+
+    from gm.agent.checks import CheckJudge
+    from gm.agent.models import OpenAIModel
+    from gm.intent import Action, Intent
+
+    with socket.socket() as s:  # a free port, closed again: connecting is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    judge = CheckJudge(model=OpenAIModel(f"http://127.0.0.1:{port}/v1", "none", timeout=2))
+    world = Game.create(vault, saves).world()
+    intent = judge.settle(world, "I sneak along the wall", Intent(action=Action.check, approach="sneak"))
+    assert intent.stat == "might" and intent.dc == "medium"  # the first stat, the middle tier

@@ -154,3 +154,13 @@ def test_play_with_a_diffusers_world_model_from_a_folder(mirefen_path, tmp_path)
     for turn in turns:
         frames = read_frames(Path(turn["clip"]))
         assert len(frames) == 9 and frames[0].shape == (32, 64, 3)
+
+
+def test_a_missing_world_model_is_one_line_naming_the_path(mirefen_path, tmp_path):
+    script = tmp_path / "walk.txt"
+    script.write_text("look\n")
+    missing = tmp_path / "no-such-model"
+    done = run_cli("play", str(mirefen_path), "--script", str(script), "--save", str(tmp_path / "run"),
+                   "--world", "wan-vace", "--world-model", str(missing), env={"WORLDKEEPER_LLM": "none"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert str(missing) in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr

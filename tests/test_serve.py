@@ -3,12 +3,16 @@ rendering, for the storyboard and a tiny diffusers model; a replica killed mid-s
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 
 import numpy as np
 import pytest
 
+# Ray on 127.0.0.1 only: otherwise it binds to (and talks over) the machine's network address. Read when
+# ray is first imported, so set here, before it is.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'worldkeeper[serve]'; CI installs it)")
 serve = pytest.importorskip("ray.serve")
 
@@ -30,6 +34,7 @@ def cluster():
     """One Ray instance and Serve for the whole module: starting Ray takes seconds."""
     ray.init(num_cpus=4, include_dashboard=False, namespace="worldkeeper", log_to_driver=False,
              object_store_memory=200 * 2**20)
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
     serve.start(proxy_location="Disabled")
     yield
     serve.shutdown()
@@ -124,3 +129,18 @@ def test_a_replica_killed_mid_stream_is_retried_and_no_frame_is_lost(cluster):
         assert all(np.array_equal(a, b) for a, b in zip(local, served)), "in order, and the same frames"
     finally:
         serve.delete("wk-kill")
+
+
+def test_serve_run_arguments_configure_gpus_and_autoscaling():
+    """`serve run worldgen.backends.serve:build_app key=value ...`: Ray passes strings."""
+    from worldgen.backends.serve import build_app
+
+    app = build_app({"backend": "wan-vace", "model": "/models/wan", "num_gpus": "1", "min_replicas": "1",
+                     "max_replicas": "4", "target_ongoing_requests": "1", "steps": "20", "offload": "true"})
+    worker = app._bound_deployment  # what Serve will deploy
+    assert worker.ray_actor_options["num_gpus"] == 1.0
+    scaling = worker._deployment_config.autoscaling_config
+    assert (scaling.min_replicas, scaling.max_replicas, scaling.target_ongoing_requests) == (1, 4, 1.0)
+    assert worker.init_args == ("wan-vace", "/models/wan", {"steps": 20, "offload": True})
+    with pytest.raises(ValueError, match="num_gpu"):
+        build_app({"num_gpu": "1"})

@@ -163,10 +163,16 @@ def test_viewer_needs_a_token_off_this_machine(tmp_path, mirefen_path):
     refused = run_cli("serve", "anything", "--host", "0.0.0.0", env=_env(tmp_path))
     assert refused.returncode == 1 and "token" in refused.stderr and "Traceback" not in refused.stderr
     game = Game.create(mirefen_path, tmp_path / "saves", name="tok")
-    client = TestClient(create_app(PlaySession(game), token="secret"))
+    client = TestClient(create_app(PlaySession(game), token="secret"), base_url="http://localhost")
     assert client.get("/api/state").status_code == 401
     assert client.get("/api/state?t=wrong").status_code == 401
     assert client.get("/api/state?t=secret").json()["location"]["id"] == "village-green"
     assert client.post("/api/act?t=secret", json={"text": "north"}).json()["ok"] is True
     assert client.post("/api/act?t=secret", json={"text": ""}).status_code == 422
     game.close()
+
+
+def test_play_with_no_terminal_says_why_and_fails(tmp_path):
+    done = subprocess.run([*worldkeeper_cmd(), "play"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          env=_env(tmp_path), cwd=ROOT, timeout=300)
+    assert done.returncode == 1 and "standard input is closed" in done.stderr and "Traceback" not in done.stderr

@@ -269,3 +269,27 @@ def test_a_truncated_clip_never_fails_a_run_and_is_left_out_with_a_warning(miref
     assert len(warnings) == 1 and "turn-0001.mp4" in warnings[0]["message"]
     assert len(read_frames(Path(final["session_video"]))) == 2 * 12, "the two readable clips, whole"
     assert not list(save.rglob(".*.tmp")), "no temporary file is left behind"
+
+
+def test_video_never_fails_a_turn(mirefen_path, tmp_path):
+    """A world model or encoder that breaks leaves the turn stored, with no clip."""
+    from gm.game import Components, Game
+    from gm.runtime import make_planner
+    from gm.session import PlaySession
+    from gm.settings import Settings
+    from worldgen.recorder import GameVideo
+
+    class Broken(StoryboardBackend):
+        def render(self, plan, history):
+            raise RuntimeError("the GPU went away")
+
+    settings = Settings(segment_frames=12)
+    game = Game.create(mirefen_path, tmp_path / "saves", components=Components(planner=make_planner(settings)))
+    opening = SegmentPlan.model_validate(make_planner(settings)(game.world(), [], 0, None)[-1])
+    session = PlaySession(game, GameVideo(Broken(), opening, game.folder, settings.fps, 10 * 2**20))
+    try:
+        result = session.act("talk to tomas")
+        assert result.ok and result.clip is None and game.world().turn == 1
+    finally:
+        session.close()
+        game.close()

@@ -86,8 +86,8 @@ class GameVideo:
         try:
             frames = self.stream.render_turn(plans)
             return self.recorder.record_turn(turn, frames) if self.recorder is not None else None
-        except Exception:  # noqa: BLE001 - a full disk, a codec error: the game goes on without this clip
-            log.exception("turn %d: no clip", turn)
+        except Exception as exc:  # noqa: BLE001 - a full disk, a codec error: the game goes on without this clip
+            log.warning("turn %d has no clip: %s", turn, exc)
             return None
 
     def assemble(self, on_unreadable: Callable[[Path, Exception], None] | None = None) -> str | None:

@@ -7,6 +7,7 @@ from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor, name_words
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Resolution, attack_roll, hostile_target, start_combat, weapon
 from gm.state.world import CharacterState, World
 
@@ -53,6 +54,7 @@ class Attack(ActionSpec):
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
         target = hostile_target(r.world, actor, intent, "attack")
+        conversation.witnessed_attack(r, actor, target)
         if r.world.combat is None:
             start_combat(r, first=actor.key)
         r.emit(ev.Pose(character=actor.key, pose="fighting"))

@@ -18,7 +18,9 @@ from gm.actions.base import ActionSpec, Candidate
 from gm.campaign.schema import Consequence, Feature, FeatureCheck
 from gm.intent import Action, Intent
 from gm.rules.dice import modifier
-from gm.rules.engine import Refusal, Resolution
+from gm.campaign.fields import CharacterKind
+from gm.rules import conversation
+from gm.rules.engine import Refusal, Resolution, present_character
 from gm.state.world import CharacterState, World, marker
 
 # Open actions a player often tries where the campaign authored nothing: general English verbs.
@@ -76,6 +78,13 @@ class Check(ActionSpec):
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
+        world = r.world
+        if intent.approach in conversation.SOCIAL_APPROACHES and intent.target in world.characters:
+            target = present_character(world, intent.target, intent.approach)  # persuading, intimidating someone
+            if target.key == actor.key or not target.alive or target.kind is CharacterKind.pc:
+                raise Refusal(f"You cannot {intent.approach} {target.name}.")
+            conversation.social_check(r, actor, target, intent)
+            return
         resolve_check(r, actor, intent)
 
 
@@ -146,7 +155,7 @@ def _has_effects(c: Consequence) -> bool:
 
 
 def _changes_state(c: Consequence) -> bool:
-    return bool(c.learn or c.item or c.exit or c.reveal or c.alarm)
+    return bool(c.learn or c.item or c.exit or c.reveal or c.alarm or c.attitude)
 
 
 def _effects(world: World, source: str | None, c: Consequence) -> list[ev.Event]:
@@ -168,6 +177,11 @@ def _effects(world: World, source: str | None, c: Consequence) -> list[ev.Event]
         who = world.characters[c.alarm]
         if who.alive and not who.in_party and (who.location != here or who.disposition != "hostile"):
             out.append(ev.Alarmed(character=c.alarm, location=here))
+    if c.attitude is not None:  # a change of heart, in the attitude conversations keep (gm.rules.conversation)
+        who = world.characters[c.attitude.character]
+        after = conversation.shifted(who.attitude, c.attitude.shift)
+        if who.alive and after != who.attitude:
+            out.append(ev.AttitudeChanged(character=who.key, attitude=after, was=who.attitude, cause="deed"))
     return out
 
 

@@ -8,6 +8,7 @@ from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here
 from gm.actions.naming import descriptor, resolve_name
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, held_item, present_character
 from gm.state.world import CharacterState, World
 
@@ -55,7 +56,9 @@ class Give(ActionSpec):
             raise Refusal(f"You already have the {item.name}.")
         if not to.alive:
             raise Refusal(f"{to.name} cannot take anything now.")
+        first = not any(i == item.key and t == to.key for i, _, t in r.world.gifts)
         r.emit(ev.Gave(giver=actor.key, item=item.key, to=to.key))
+        conversation.gift_received(r, actor, to, first)
 
 
 SPEC = Give()

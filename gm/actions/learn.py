@@ -8,6 +8,7 @@ from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here
 from gm.actions.naming import resolve_name
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution
 from gm.state.world import CharacterState, World
 
@@ -48,6 +49,9 @@ class Learn(ActionSpec):
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
         teacher, skill = _teacher_and_skill(r.world, actor, intent)
+        if not conversation.will_teach(r.world, teacher, r.dice, actor):
+            conversation.decline_teaching(r, actor, teacher)
+            return
         name = r.world.campaign.skills[skill].name
         r.emit(ev.Said(speaker=teacher.key, text=f"Listen closely. This is the {name}."))
         r.emit(ev.SkillLearned(character=actor.key, skill=skill, teacher=teacher.key))

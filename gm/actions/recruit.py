@@ -5,6 +5,7 @@ from __future__ import annotations
 from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor
+from gm.campaign.conditions import about
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.engine import Refusal, Resolution, only_one, present_character
@@ -44,10 +45,10 @@ class Recruit(ActionSpec):
         who = present_character(world, key, "recruit")
         if who.in_party:
             raise Refusal(f"{who.name} is already with you.")
-        if who.kind is not CharacterKind.companion or not who.alive or who.disposition == "hostile":
+        if who.kind is not CharacterKind.companion or not who.alive or "hostile" in (who.disposition, who.attitude):
             raise Refusal(f"{who.name} will not join you.")
         condition = world.spec(who.key).recruit
-        if condition is None or condition.holds(world, r.dice, actor.key):
+        if condition is None or about(condition, who.key).holds(world, r.dice, actor.key):
             r.emit(ev.Recruited(character=who.key))
             r.emit(ev.Pose(character=who.key, pose="following"))
         else:

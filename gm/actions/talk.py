@@ -1,11 +1,11 @@
-"""talk: speak with someone here; they tell what they know and offer what they can teach."""
+"""talk: speak with someone here, or ask them something; they answer from what they know (gm.rules.conversation)."""
 
 from __future__ import annotations
 
-from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor
 from gm.intent import Action, Intent
+from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, only_one, present_character
 from gm.state.world import CharacterState, World
 
@@ -38,13 +38,18 @@ class Talk(ActionSpec):
                 + [f"ask {ch.name} about {fact.text}" for fact in spec.knows]
                 + ([f"talk to {ch.name}. {spec.persona}"] if spec.persona else []),
                 ch.key))
+        for ent in world.entities_at():  # whatever an /event brought can be spoken to
+            out.append(Candidate.of(
+                world, Intent(action=self.action, target=ent.key), f"talk to the {ent.name}",
+                [f"speak with the {ent.name}", f"ask the {ent.name} a question", f"greet the {ent.name}"], ent.key))
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:
         world = r.world
         key = intent.target or only_one([c for c in world.present() if not c.in_party], "talk to")
         if key in world.entities and world.entities[key].location == world.party_location:
-            raise Refusal(f"The {world.entities[key].name} does not answer.")
+            conversation.answer_stranger(r, actor, key, intent)
+            return
         npc = present_character(world, key, "talk to")
         if npc.key == actor.key:
             raise Refusal("You mutter to yourself.")
@@ -52,18 +57,7 @@ class Talk(ActionSpec):
             raise Refusal(f"{npc.name} cannot answer any more.")
         if npc.disposition == "hostile":
             raise Refusal(f"{npc.name} is in no mood to talk.")
-        spec = world.spec(npc.key)
-        r.emit(ev.Pose(character=actor.key, pose="talking"))
-        news = [fact for fact in spec.knows if fact.id not in world.facts]
-        for fact in news:
-            r.emit(ev.Said(speaker=npc.key, text=fact.text))
-            r.emit(ev.Learned(fact=fact.id, source=npc.key))
-        untaught = [s for s in spec.teaches if not world.knows_skill(actor.key, s)]
-        if untaught:
-            names = " and ".join(world.campaign.skills[s].name for s in untaught)
-            r.emit(ev.Said(speaker=npc.key, text=f"I could teach you the {names}, if you ask."))
-        if not news and not untaught:
-            r.emit(ev.Said(speaker=npc.key, text="I have told you all I know."))
+        conversation.answer(r, actor, npc, intent)
 
 
 SPEC = Talk()

@@ -52,7 +52,7 @@ class CheckJudge:
         elif intent.stat in rules.stats:
             stat = intent.stat
         else:
-            stat = self.pick_stat(world, f"{approach}: {words}" if approach else words)  # the verb weighs most
+            stat = self.pick_stat(world, words, approach)
         if check is not None:
             tier = check.dc if isinstance(check.dc, str) else None
         else:
@@ -60,7 +60,7 @@ class CheckJudge:
         return intent.model_copy(update={"stat": stat, "dc": tier, "approach": approach, "target": target,
                                          "text": words})
 
-    def pick_stat(self, world: World, words: str) -> str:
+    def pick_stat(self, world: World, words: str, approach: str | None = None) -> str:
         rules = world.campaign.rules
         stats = list(rules.stats)
         labels = [f"{s}: {rules.stat_descriptions[s]}" if s in rules.stat_descriptions else s for s in stats]
@@ -69,8 +69,11 @@ class CheckJudge:
             if pick is not None:
                 return stats[pick]
         if self.embed is not None and len(stats) > 1:
-            vectors = self.embed([words.lower(), *[label.lower() for label in labels]])
-            return stats[int(np.argmax(vectors[1:] @ vectors[0]))]
+            # the verb says most ("search" is perception wherever it happens); the rest of the words less
+            query = [approach or words, words]
+            vectors = self.embed([q.lower() for q in query] + [label.lower() for label in labels])
+            scores = vectors[2:] @ vectors[0] + 0.5 * (vectors[2:] @ vectors[1])
+            return stats[int(np.argmax(scores))]
         return stats[0]
 
     def pick_tier(self, world: World, words: str) -> str:

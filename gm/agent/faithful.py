@@ -126,18 +126,11 @@ def check_flavor(text: str, world: World, events: list[ev.Event], facts: list[st
     if META.search(sentence):
         return "talks about itself"
     here = world.party_location
-    present = {c.name for c in world.present()} | {e.name for e in world.entities_at()} | \
-        {i.name for i in world.items_at()} | {i.name for c in world.present() for i in world.inventory(c.key)}
-    allowed = {w for name in present | {world.campaign.locations[here].name} for w in name.split()}
-    every_name = {w for c in world.characters.values() for w in c.name.split()} | \
-        {w for loc in world.campaign.locations.values() for w in loc.name.split()}
+    allowed = scene_name_words(world)
     words = re.findall(r"[A-Za-z][\w'-]*", sentence)
-    for i, word in enumerate(words):
-        bare = word.rstrip("'s") if word.endswith("'s") else word
-        if bare in every_name and bare not in allowed:
-            return f"names {bare}, who is not here"
-        if i > 0 and word[0].isupper() and bare not in allowed and word not in ("I",):
-            return f"names {word}, unknown to the scene"
+    stranger = unknown_name(words, world, allowed)
+    if stranger:
+        return stranger
     here_spec = world.campaign.locations[here]
     anchors = {w for w in re.findall(r"[a-z]{3,}", f"{here_spec.visual} {here_spec.description}".lower())} | \
         {w.lower() for w in allowed}
@@ -147,6 +140,71 @@ def check_flavor(text: str, world: World, events: list[ev.Event], facts: list[st
     for pattern, needs in OUTCOMES.items():
         if re.search(pattern, sentence, re.I) and not happened & set(needs):
             return f"claims an outcome that did not happen ({re.search(pattern, sentence, re.I).group(0)})"
+    return None
+
+
+def scene_name_words(world: World) -> set[str]:
+    """The words of every name a sentence about this scene may use: who and what is here, and the place."""
+    present = {c.name for c in world.present()} | {e.name for e in world.entities_at()} | \
+        {i.name for i in world.items_at()} | {i.name for c in world.present() for i in world.inventory(c.key)}
+    return {w for name in present | {world.campaign.locations[world.party_location].name} for w in name.split()}
+
+
+def unknown_name(words: list[str], world: World, allowed: set[str]) -> str | None:
+    """Why the words name someone or something they may not (one absent, or unknown to the game), or None."""
+    every_name = {w for c in world.characters.values() for w in c.name.split()} | \
+        {w for loc in world.campaign.locations.values() for w in loc.name.split()}
+    for i, word in enumerate(words):
+        bare = word.rstrip("'s") if word.endswith("'s") else word
+        if bare in every_name and bare not in allowed:
+            return f"names {bare}, who is not here"
+        if i > 0 and word[0].isupper() and bare not in allowed and word not in ("I",):
+            return f"names {word}, unknown to the scene"
+    return None
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def check_speech(text: str, world: World, events: list[ev.Event], speaker: str, said: str = "") -> str | None:
+    """None if a line a model wrote for ``speaker`` may be shown, else why not.
+
+    Besides the flavor rules (no name the scene lacks, no number, no outcome the rules did not decide),
+    the speaker may only speak of what it knows: its own `knows` and `topics`, its persona, the scene,
+    and what the rules had it say this turn (``said``). A sentence that borrows the words of a fact it
+    does not know is refused.
+    """
+    sentence = text.strip().strip('"“”').strip()
+    if not sentence:
+        return "empty"
+    if len(sentence.split()) > 40:
+        return "too long"
+    if META.search(sentence):
+        return "talks about itself"
+    spec = world.spec(speaker) if speaker in world.characters else None
+    own = [said] + ([f.text for f in spec.knows] + [t.says for t in spec.topics.values()] + [spec.persona]
+                    if spec else [])
+    own_text = " ".join(own)
+    if re.search(r"\d", sentence) and not set(re.findall(r"\d+", sentence)) <= set(re.findall(r"\d+", own_text)):
+        return "states a number"
+    words = re.findall(r"[A-Za-z][\w'-]*", sentence)
+    allowed = scene_name_words(world) | {w for w in re.findall(r"[A-Z][\w'-]*", own_text)}
+    stranger = unknown_name(words, world, allowed)
+    if stranger:
+        return stranger
+    familiar = _content_words(own_text) | _content_words(" ".join(allowed))
+    for fact in world.campaign.facts().values():
+        if spec is not None and fact in spec.knows:
+            continue
+        borrowed = (_content_words(sentence) & _content_words(fact.text)) - familiar
+        if len(borrowed) >= 2:
+            return f"speaks of what {speaker} does not know ({', '.join(sorted(borrowed))})"
+    happened = licensed(events)
+    for pattern, needs in OUTCOMES.items():
+        match = re.search(pattern, sentence, re.I)
+        if match and not happened & set(needs) and not re.search(pattern, own_text, re.I):
+            return f"claims an outcome that did not happen ({match.group(0)})"
     return None
 
 

@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, TypedDict
+from typing import Annotated, Protocol, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -34,6 +34,7 @@ from langgraph.types import interrupt
 
 from gm import events as ev
 from gm.agent.director import Extractor, entity_from_event
+from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import HELP, Grounder, Interpretation, interpret
 from gm.agent.narrate import FactWriter, namer
 from gm.intent import Action, Intent
@@ -77,6 +78,10 @@ Flavor = Callable[[World, list[ev.Event], list[str]], Iterator[str]]
 InfoWriter = Callable[[World, str], str]
 
 
+class Notices(Protocol):
+    def drain(self) -> list[str]: ...
+
+
 @dataclass
 class TurnContext:
     store: Store
@@ -85,6 +90,8 @@ class TurnContext:
     flavor: Flavor | None = None  # the model's extra line, already checked
     extractor: Extractor | None = None
     info: InfoWriter | None = None
+    topics: TopicPicker | None = None  # what talk asks about
+    notices: Notices | None = None  # what went wrong with the model this turn, told to the player
     player_rolls: bool = False  # pause the turn until the player rolls
     player_choices: bool = False  # pause the turn for the player to pick between close readings
     _writers: dict[str, FactWriter] = field(default_factory=dict)
@@ -142,6 +149,7 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         picked = interrupt({"type": "choice", "turn": state["number"], "actor": actor,
                             "options": [label for label, _ in found.options]})
         found = _chosen(world, found, picked, ctx, actor)
+    found = _attend(world, found, state["input"], ctx)
     if len(found.intents) > 1:  # "I nod to the guard and head upstairs": each step resolved in order, one turn
         lead = world.lead()
         me = actor or (lead.key if lead else None)
@@ -151,6 +159,15 @@ def interpret_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     intent = found.intent.model_dump(mode="json", exclude={"actor"}) if found.intent else None
     return {"kind": found.kind, "intent": intent, "argument": found.argument, "via": found.via,
             "reason": found.clarification, "ok": found.kind != "clarify"}
+
+
+def _attend(world: World, found: Interpretation, text: str, ctx: TurnContext) -> Interpretation:
+    """A talk intent learns what its words ask about (``topic``), a constrained choice among the listener's own."""
+    if ctx.topics is not None:
+        if found.intent is not None:
+            found.intent = ctx.topics.attend(world, found.intent, text)
+        found.intents = [ctx.topics.attend(world, step, text) for step in found.intents]
+    return found
 
 
 DECLINE = {"no", "n", "nope", "neither", "none", "nothing", "cancel", "never mind", "nevermind", "forget it",
@@ -190,7 +207,7 @@ def _interpret_round(world: World, state: TurnState, ctx: TurnContext) -> dict:
         if action.get("intent") is not None:  # already interpreted (a line with several actions)
             entries.append(action)
             continue
-        found = interpret(world, action["text"], ctx.grounder, action.get("actor"))
+        found = _attend(world, interpret(world, action["text"], ctx.grounder, action.get("actor")), action["text"], ctx)
         reason = found.clarification if found.kind == "clarify" else (
             None if found.kind == "action" else "Do that on its own turn.")
         steps = found.intents or ([found.intent] if found.intent else [])
@@ -309,6 +326,9 @@ def narrate_node(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             write({"narration": chunk})
         if extra.strip():
             text += "\n" + extra.strip()
+    for notice in ctx.notices.drain() if ctx.notices is not None else []:
+        write({"narration": notice + "\n"})
+        text += "\n" + notice
     return {"narration": text}
 
 

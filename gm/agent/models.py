@@ -7,7 +7,11 @@
 * ``openai``: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, hosted APIs).
 
 All expose :class:`LanguageModel`: ``stream`` text, and ``choose`` one of a few
-options under constrained decoding (xgrammar locally, structured output remotely).
+options under constrained decoding (locally a mask that lets the model score only the
+option numbers; remotely JSON-schema structured output).
+Chat models also take ``chat`` messages (a system prompt, then the request); the
+embedded base model has no chat template and keeps its few-shot prompts.
+A model that cannot answer raises :class:`ModelError`, and the turn goes on without it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from typing import Protocol
 import numpy as np
 
 ProgressFn = Callable[[str], None]
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
+
+
+class ModelError(RuntimeError):
+    """The model could not answer: unreachable, too slow, or a reply that is not the protocol."""
 
 
 def _quiet() -> None:
@@ -37,6 +46,11 @@ class LanguageModel(Protocol):
     def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]: ...
 
     def choose(self, prompt: str, options: Sequence[str]) -> int: ...
+
+
+def is_chat_model(llm: object) -> bool:
+    """Whether the model takes chat messages (it has a chat template or speaks the chat protocol)."""
+    return bool(getattr(llm, "chat_capable", False))
 
 
 # --- embeddings ------------------------------------------------------------------------------
@@ -74,10 +88,11 @@ def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> P
     gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
     say("reading the tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    say("dequantizing the weights (about a minute, once)")
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    say("dequantizing the weights (once)")
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
     say("saving the converted model")
-    # the weights are plain float32 now; drop the GGUF quantizer marker so they save as ordinary safetensors
+    # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it); the
+    # weights are plain tensors now: drop the GGUF quantizer marker so they save as ordinary safetensors
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -89,7 +104,7 @@ def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> P
 
 
 class TransformersModel:
-    """A local causal LM: greedy decoding, streamed; choices constrained by xgrammar."""
+    """A local causal LM: greedy decoding, streamed; choices constrained to the option numbers."""
 
     def __init__(self, path: str | Path, name: str = "transformers", device: str | None = None):
         import torch
@@ -102,7 +117,12 @@ class TransformersModel:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype).to(self.device).eval()
         self._lock = threading.Lock()  # one generation at a time per model
-        self._grammar_compiler = None
+        self.chat_capable = self.tokenizer.chat_template is not None
+
+    def chat(self, messages: Sequence[Message], max_new_tokens: int = 60, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
+        """Messages through the model's own chat template."""
+        prompt = self.tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+        return self.stream(prompt, max_new_tokens=max_new_tokens, stop=stop)
 
     def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
         import torch
@@ -152,66 +172,121 @@ class TransformersModel:
         if failure:
             raise failure[0]
 
-    def _compiler(self):
-        import xgrammar as xgr
-
-        if self._grammar_compiler is None:
-            info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.model.config.vocab_size)
-            self._grammar_compiler = xgr.GrammarCompiler(info)
-        return self._grammar_compiler
-
     def choose(self, prompt: str, options: Sequence[str]) -> int:
-        """Index of the option the model picks; it can only ever emit one of the option numbers."""
+        """Index of the option the model picks. Constrained decoding by a mask: the model's next-token scores
+        are read only at the option numbers ("1", "2", ...), so it can only ever pick one of them; a number of
+        several tokens is scored by its whole sequence. No grammar library is needed to choose among N."""
         import torch
-        import xgrammar as xgr
 
-        labels = [str(i + 1) for i in range(len(options))]
-        grammar = self._compiler().compile_grammar("root ::= " + " | ".join(json.dumps(l) for l in labels))
-        processor = xgr.contrib.hf.LogitsProcessor(grammar)
+        labels = [self.tokenizer.encode(str(i + 1), add_special_tokens=False) for i in range(len(options))]
         inputs = self.tokenizer(prompt, return_tensors="pt").to(self.device)
         with self._lock, torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=2, do_sample=False, logits_processor=[processor],
-                                      pad_token_id=self.tokenizer.eos_token_id)
-        text = self.tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
-        return labels.index(text) if text in labels else 0
+            if all(len(ids) == 1 for ids in labels):  # one forward pass: the usual case (fewer than ten options)
+                logits = self.model(**inputs).logits[0, -1]
+                return int(torch.argmax(logits[[ids[0] for ids in labels]]))
+            scores = []
+            for ids in labels:
+                label = torch.tensor([ids], device=self.device)
+                full = torch.cat([inputs["input_ids"], label], dim=1)
+                logprobs = torch.log_softmax(self.model(input_ids=full).logits[0, -len(ids) - 1:-1].float(), -1)
+                scores.append(float(logprobs.gather(1, label.T).sum()))
+            return max(range(len(scores)), key=scores.__getitem__)
 
 
 # --- remote models ---------------------------------------------------------------------------------
 
 class OpenAIModel:
-    """Any OpenAI-compatible chat completions server."""
+    """Any OpenAI-compatible chat completions server.
 
-    def __init__(self, base_url: str, model: str, api_key: str = "", timeout: float = 60.0):
+    Every failure (no server, no answer within ``timeout`` seconds, an answer that is not the protocol)
+    raises :class:`ModelError`. After one, calls fail at once for ``retry_after`` seconds, so a turn
+    that would ask several times waits for a dead server only once.
+    """
+
+    chat_capable = True
+
+    def __init__(self, base_url: str, model: str, api_key: str = "", timeout: float = 20.0,
+                 retry_after: float = 30.0):
         import httpx
 
         self.name = f"openai:{model}"
         self.model = model
-        self.client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
+        self.base_url = base_url.rstrip("/")
+        self.timeout, self.retry_after = timeout, retry_after
+        self._down_until, self._failure = 0.0, ""
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout,
                                    headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 
+    def _failed(self, why: str) -> ModelError:
+        import time
+
+        self._down_until = time.monotonic() + self.retry_after
+        self._failure = f"the language model at {self.base_url} {why}"
+        return ModelError(self._failure)
+
+    def _guarded(self, run: Callable[[], Iterator[str]]) -> Iterator[str]:
+        """Run a request, turning every way it can fail into a ModelError that says how."""
+        import time
+
+        import httpx
+
+        if time.monotonic() < self._down_until:  # the same failure as moments ago, without waiting for it again
+            raise ModelError(self._failure)
+        try:
+            yield from run()
+        except httpx.TimeoutException:
+            raise self._failed(f"did not answer within {self.timeout:g} s") from None
+        except httpx.HTTPStatusError as exc:
+            raise self._failed(f"answered HTTP {exc.response.status_code}") from None
+        except httpx.HTTPError as exc:
+            raise self._failed(f"cannot be reached ({type(exc).__name__})") from None
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise self._failed("answered something that is not an OpenAI-compatible reply") from None
+
+    def chat(self, messages: Sequence[Message], max_new_tokens: int = 60, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
+        body = {"model": self.model, "messages": list(messages), "stream": True, "max_tokens": max_new_tokens,
+                "temperature": 0, **({"stop": list(stop)} if stop else {})}
+
+        def run() -> Iterator[str]:
+            with self.client.stream("POST", "/chat/completions", json=body) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.strip() or line.startswith(":"):
+                        continue
+                    if not line.startswith("data:"):
+                        raise ValueError(f"not a server-sent event: {line[:80]!r}")
+                    if line.strip() == "data: [DONE]":
+                        break
+                    delta = json.loads(line[5:])["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+
+        return self._guarded(run)
+
     def stream(self, prompt: str, max_new_tokens: int = 40, stop: Sequence[str] = ("\n",)) -> Iterator[str]:
-        body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "stream": True,
-                "max_tokens": max_new_tokens, "temperature": 0, "stop": list(stop)}
-        with self.client.stream("POST", "/chat/completions", json=body) as response:
+        return self.chat([{"role": "user", "content": prompt}], max_new_tokens, stop)
+
+    def _post(self, body: dict) -> dict:
+        def run() -> Iterator[dict]:
+            response = self.client.post("/chat/completions", json=body)
             response.raise_for_status()
-            for line in response.iter_lines():
-                if not line.startswith("data:") or line.strip() == "data: [DONE]":
-                    continue
-                delta = json.loads(line[5:])["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            data = response.json()
+            data["choices"][0]["message"]  # the protocol's shape, or a ModelError
+            yield data
+
+        return next(iter(self._guarded(run)))
 
     def choose(self, prompt: str, options: Sequence[str]) -> int:
         labels = [str(i + 1) for i in range(len(options))]
         schema = {"type": "object", "properties": {"choice": {"type": "string", "enum": labels}},
                   "required": ["choice"], "additionalProperties": False}
         body = {"model": self.model, "messages": [{"role": "user", "content": prompt}], "temperature": 0,
+                "max_tokens": 16,  # {"choice": "12"} and no more, whatever the server does with the schema
                 "response_format": {"type": "json_schema", "json_schema": {"name": "choice", "schema": schema,
                                                                            "strict": True}}}
-        response = self.client.post("/chat/completions", json=body)
-        response.raise_for_status()
+        data = self._post(body)
         try:
-            choice = json.loads(response.json()["choices"][0]["message"]["content"])["choice"]
+            choice = json.loads(data["choices"][0]["message"]["content"])["choice"]
             return labels.index(choice)
-        except (KeyError, ValueError, json.JSONDecodeError):
+        except (KeyError, ValueError, TypeError, json.JSONDecodeError):
             return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gm.campaign.conditions import Problem
+from gm.campaign.conditions import Problem, about
 from gm.campaign.schema import Campaign, Character, CharacterKind
 
 
@@ -31,7 +31,18 @@ def _character_problems(campaign: Campaign, cid: str, ch: Character) -> Iterator
     if ch.recruit is not None:
         if ch.kind is not CharacterKind.companion:
             yield base + ("recruit",), f"only companions can be recruited, but {cid!r} is a {ch.kind.value}"
-        yield from ch.recruit.problems(campaign, base + ("recruit",))
+        yield from about(ch.recruit, cid).problems(campaign, base + ("recruit",))
+    if ch.teach is not None:
+        if not ch.teaches:
+            yield base + ("teach",), f"{cid!r} has a `teach` condition but `teaches` nothing"
+        yield from about(ch.teach, cid).problems(campaign, base + ("teach",))
+    known = {fact.id for fact in ch.knows}
+    for tid, topic in ch.topics.items():
+        if topic.reveals is not None and topic.reveals not in known:
+            yield base + ("topics", tid, "reveals"), (
+                f"topic {tid!r} reveals {topic.reveals!r}, which {cid!r} does not know (add it to its `knows`)")
+        if tid in known:
+            yield base + ("topics", tid), f"topic id {tid!r} is also one of {cid!r}'s `knows` fact ids"
 
 
 def reference_problems(campaign: Campaign) -> Iterator[Problem]:
@@ -125,7 +136,7 @@ def _feature_problems(campaign: Campaign) -> Iterator[Problem]:
             if stage.outcome is None:
                 continue
             path = ("quests", qid, "stages", i, "outcome")
-            for key in ("exit", "reveal", "damage", "alarm"):
+            for key in ("exit", "reveal", "damage", "alarm", "attitude"):
                 if getattr(stage.outcome, key):
                     yield path + (key,), f"a quest stage's outcome can tell `text`, `learn` a fact or give an `item`, not `{key}`"
             yield from _consequence_problems(campaign, None, stage.outcome, path, found_by, facts)
@@ -163,6 +174,12 @@ def _consequence_problems(campaign: Campaign, lid: str | None, c, path: tuple, f
         yield path + ("alarm",), f"unknown character {c.alarm!r}"
     elif c.alarm is not None and campaign.characters[c.alarm].kind is CharacterKind.pc:
         yield path + ("alarm",), f"{c.alarm!r} is a pc; an alarm brings an npc or monster"
+    if c.attitude is not None:
+        who = campaign.characters.get(c.attitude.character)
+        if who is None:
+            yield path + ("attitude", "character"), f"unknown character {c.attitude.character!r}"
+        elif who.kind is CharacterKind.pc:
+            yield path + ("attitude", "character"), f"{c.attitude.character!r} is a pc; attitudes are npcs' feelings"
 
 
 def _fmt(path: tuple) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
 from pydantic import Discriminator, Field, Tag
 
-from gm.campaign.fields import CharacterKind, Id, Int, Strict
+from gm.campaign.fields import ATTITUDES, Attitude, CharacterKind, Id, Int, Strict
 
 if TYPE_CHECKING:
     from gm.campaign.schema import Campaign
@@ -183,6 +183,24 @@ class Check(BaseCondition):
         return bool(roll.success)
 
 
+class AttitudeAtLeast(BaseCondition):
+    key: ClassVar[str] = "attitude"
+    attitude: Attitude = Field(description="The character feels at least this well about the party.")
+    of: Id | None = Field(default=None, description="The character; in a character's own `recruit` or `teach` "
+                                                    "it may be left out (it means that character).")
+
+    def problems(self, campaign: Campaign, path: tuple) -> Iterator[Problem]:
+        if self.of is None:
+            yield path + ("attitude",), ("say whose attitude: `of: CHARACTER` (only a character's own `recruit` "
+                                         "or `teach` may leave it out)")
+        elif self.of not in campaign.characters:
+            yield path + ("of",), f"unknown character {self.of!r}"
+
+    def holds(self, world: World, dice: Dice | None = None, who: str | None = None) -> bool:
+        ch = world.characters.get(self.of or "")
+        return ch is not None and ATTITUDES.index(ch.attitude) >= ATTITUDES.index(self.attitude)
+
+
 class AnyOf(BaseCondition):
     key: ClassVar[str] = "any"
     any: list[Condition] = Field(min_length=1)
@@ -214,7 +232,7 @@ class AllOf(BaseCondition):
 
 
 CONDITIONS: tuple[type[BaseCondition], ...] = (Learned, Recruited, KnowsSkill, Defeated, Gave, At, Holds, Check,
-                                               AnyOf, AllOf)
+                                               AttitudeAtLeast, AnyOf, AllOf)
 _BY_KEY = {cls.key: cls for cls in CONDITIONS}
 
 
@@ -233,6 +251,17 @@ Condition = Annotated[
 ]
 AnyOf.model_rebuild()
 AllOf.model_rebuild()
+
+
+def about(cond: Condition, character: str) -> Condition:
+    """A character's own `recruit` or `teach` condition, with every `attitude` that names no one meaning it."""
+    if isinstance(cond, AttitudeAtLeast) and cond.of is None:
+        return cond.model_copy(update={"of": character})
+    if isinstance(cond, AnyOf):
+        return cond.model_copy(update={"any": [about(c, character) for c in cond.any]})
+    if isinstance(cond, AllOf):
+        return cond.model_copy(update={"all": [about(c, character) for c in cond.all]})
+    return cond
 
 
 def reachable_locations(campaign: Campaign) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
@@ -28,12 +28,17 @@ def _rollable(expr: str) -> str:
 
 DiceExpr = Annotated[str, Field(min_length=1, max_length=40, description="Dice in d20 notation, e.g. 2d6+1."),
                      AfterValidator(_rollable)]
-# Numbers are strict: YAML's `true` or "12" is refused rather than read as 1 or 12.
-Int = StrictInt
+# Numbers are strict (YAML's `true` or "12" is refused rather than read as 1 or 12) and bounded
+# (every number in a campaign ends up in a roll, a comparison or a database column).
+Int = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Attitude = Literal["hostile", "wary", "neutral", "friendly"]
+ATTITUDES: tuple[str, ...] = ("hostile", "wary", "neutral", "friendly")  # from worst to best
 
 
 class CharacterKind(str, Enum):

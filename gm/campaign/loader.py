@@ -66,7 +66,8 @@ def _describe(err: dict) -> str:
     msg = err["msg"]
     got = err.get("input")
     if isinstance(got, (str, int, float, bool)) or got is None:
-        msg += f" (got {got!r})"
+        shown = repr(got)
+        msg += f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
     return msg
 
 
@@ -77,8 +78,13 @@ def _problem(source: str, doc: YamlDocument | None, path: tuple, message: str) -
     return Problem(source, mark.line if mark else None, mark.column if mark else None, _path_text(path), message)
 
 
-def parse_campaign(raw: bytes | str, source: str = "<campaign>") -> Campaign:
-    """Validate campaign text. Raises :class:`CampaignError` listing every problem found."""
+def parse_campaign(raw: bytes | str, source: str = "<campaign>", *, check_templates: bool = True) -> Campaign:
+    """Validate campaign text. Raises :class:`CampaignError` listing every problem found.
+
+    ``check_templates=False`` skips rendering the ``prompts:`` overrides against samples: a saved
+    game's campaign was checked when the game began, and play falls back from a failing template
+    anyway, so a save stays openable even if the checks have grown stricter since.
+    """
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     try:
@@ -95,8 +101,9 @@ def parse_campaign(raw: bytes | str, source: str = "<campaign>") -> Campaign:
         problems = [_problem(source, doc, tuple(e["loc"]), _describe(e)) for e in exc.errors()]
         raise CampaignError(_dedupe(problems)) from None
     problems = [_problem(source, doc, path, msg) for path, msg in reference_problems(campaign)]
-    problems += [_template_problem(source, doc, name, msg, line)
-                 for name, msg, line in template_problems(campaign.prompts, _names(campaign))]
+    if check_templates:
+        problems += [_template_problem(source, doc, name, msg, line)
+                     for name, msg, line in template_problems(campaign.prompts, _names(campaign))]
     if problems:
         raise CampaignError(problems)
     return campaign
@@ -113,12 +120,12 @@ def _template_problem(source: str, doc: YamlDocument, name: str, message: str, l
     return Problem(source, first + line - 1, mark.column, _path_text(path), message)
 
 
-def _names(campaign: Campaign):
+def _names(campaign: Campaign) -> dict[str, str]:
     """Display names by id, as play's namer gives them, for rendering sample events."""
     names = {k: v.name for table in (campaign.characters, campaign.items, campaign.locations, campaign.skills)
              for k, v in table.items()}
     names.update({k: q.title for k, q in campaign.quests.items()})
-    return lambda key: names.get(key, key)
+    return names
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

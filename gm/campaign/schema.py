@@ -8,14 +8,15 @@ files written against the plain format keep loading.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from gm.campaign.conditions import Condition
-from gm.campaign.fields import CharacterKind, DiceExpr, Id, Int, Strict, Text
+from gm.campaign.fields import ATTITUDES, Attitude, CharacterKind, DiceExpr, Id, Int, Strict, Text
 
-__all__ = ["Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict", "Text"]
+__all__ = ["ATTITUDES", "Attitude", "Campaign", "Character", "CharacterKind", "Condition", "DiceExpr", "Id", "Strict",
+           "Text", "Topic"]
 
 # The condition language lives in gm.campaign.conditions, one class per condition.
 
@@ -55,6 +56,11 @@ class HiddenExit(Strict):
     to: Id = Field(description="The location the exit leads to.")
 
 
+class AttitudeShift(Strict):
+    character: Id
+    shift: Int = Field(ge=-3, le=3, description="Steps toward friendly (positive) or hostile (negative).")
+
+
 class Consequence(Strict):
     """What a check's success or failure does. Every field is optional; `text` is what the narration says."""
 
@@ -65,6 +71,9 @@ class Consequence(Strict):
     reveal: list[Id] = Field(default_factory=list, description="Hidden features of this location that show.")
     damage: DiceExpr | None = Field(None, description="Dice of damage the character takes.")
     alarm: Id | None = Field(None, description="A character who comes here and turns hostile.")
+    attitude: AttitudeShift | None = Field(
+        None, description="A change of heart: a character's attitude moves `shift` steps (hostile, wary, neutral, "
+                          "friendly).")
 
 
 class FeatureCheck(Strict):
@@ -103,6 +112,21 @@ class Attack(Strict):
     damage: DiceExpr
 
 
+class TopicRequires(Strict):
+    attitude: Attitude = Field(description="The least favourable attitude at which the character answers.")
+
+
+class Topic(Strict):
+    """Something a character can be asked about, beyond its `knows` facts."""
+
+    about: list[str] = Field(min_length=1, description="Words and phrases a question about this topic uses.")
+    says: Text = Field(min_length=1, description="What the character answers, in its own voice.")
+    reveals: Id | None = Field(default=None, description="A fact id from this character's `knows`, learned "
+                                                         "when it answers.")
+    requires: TopicRequires | None = Field(default=None, description="Answered only at this attitude or better "
+                                                                     "(default: neutral).")
+
+
 class Character(Strict):
     kind: CharacterKind
     name: str = Field(min_length=1, max_length=200)
@@ -121,6 +145,15 @@ class Character(Strict):
     tactics: Text = ""
     aliases: list[str] = Field(default_factory=list)
     pose: str = "standing"
+    teach: Condition | None = Field(default=None, description="When it teaches its `teaches` skills, e.g. "
+                                                                "`{attitude: friendly}`. Default: always.")
+    attitude: Attitude | None = Field(
+        default=None, description="How the character feels about the party at the start (hostile, wary, neutral, "
+                                  "friendly). Default: hostile for monsters, neutral for everyone else.")
+    topics: dict[Id, Topic] = Field(default_factory=dict, description="What the character can be asked about.")
+    speaks: bool | None = Field(
+        default=None, description="Whether it talks. Default: pcs and npcs do; companions and monsters do when "
+                                  "they have a persona, `knows` or `topics`; others answer by gesture and sound.")
 
     @field_validator("stats")
     @classmethod
@@ -180,7 +213,7 @@ class Campaign(Strict):
     items: dict[Id, Item] = Field(default_factory=dict)
     skills: dict[Id, Skill] = Field(default_factory=dict)
     quests: dict[Id, Quest] = Field(default_factory=dict)
-    prompts: dict[str, Text] = Field(
+    prompts: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(  # room for a copy of facts.j2
         default_factory=dict,
         description="Overrides of Worldkeeper's Jinja2 templates by file name, e.g. `facts.j2`.")
 

@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from gm import events as ev
+from gm.safe_text import plain
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "extract_entity.j2": {"text": "a giant red robot lands in the square"},
     "judge_check.j2": {"what": "stat", "words": "I climb the old oak", "place": "The Green",
                        "description": "a village green", "options": ["might: strength", "wits: perception"]},
+    "choose_topic.j2": {"text": "where is the chapel", "options": ["the way to the chapel", "none of these"]},
+    "talk.j2": {},  # macros only (gm/rules/conversation.py calls them)
+    "chat.j2": {},  # macros only (gm/agent/voice.py calls them)
 }
 FACTS = "facts.j2"
 # Characters that say "a format width": '%99999d', '{:>99999}'. Checked where a template formats.
@@ -205,8 +209,8 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         _tick()
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
             raise TemplateBudgetError("an exponent larger than 64")
-        if operator == "*" and _size(left) * (right if isinstance(right, int) else 1) > MAX_CHARS \
-                or operator == "*" and _size(right) * (left if isinstance(left, int) else 1) > MAX_CHARS:
+        if operator == "*" and max(_size(left) * (right if isinstance(right, int) else 1),
+                                   _size(right) * (left if isinstance(left, int) else 1)) > MAX_CHARS:
             raise TemplateBudgetError(f"a repetition of more than {MAX_CHARS} items")
         if operator == "%" and isinstance(left, str):
             _check_arguments((left, *(right if isinstance(right, tuple) else (right,))), {})
@@ -215,9 +219,10 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         return _check_value(result)
 
 
-def _run(render: Callable[[], Any]) -> Any:
-    """Run ``render`` under a fresh budget."""
-    token = _BUDGET.set(_Budget(time.monotonic() + MAX_SECONDS))
+def _run(render: Callable[[], Any], timed: bool = True) -> Any:
+    """Run ``render`` under a fresh budget (``timed=False``: without the time limit, for the shipped
+    templates, which are trusted and must not fail because the machine is busy)."""
+    token = _BUDGET.set(_Budget(time.monotonic() + MAX_SECONDS if timed else float("inf")))
     try:
         result = render()
     finally:
@@ -256,7 +261,7 @@ class Templates:
         def call(env: BudgetedEnvironment) -> str | None:
             key = (name, env is self._env)
             if key not in self._modules:
-                self._modules[key] = _run(lambda: env.get_template(name).module)
+                self._modules[key] = _run(lambda: env.get_template(name).module, timed=env is not _shipped())
             func = getattr(self._modules[key], macro, None)
             return None if func is None else str(func(*args))
 
@@ -265,13 +270,26 @@ class Templates:
     def _with_fallback(self, name: str, render: Callable[[BudgetedEnvironment], Any], macros: bool = False) -> Any:
         if name in self.overrides and name not in self._failed:
             try:
+                self._env.get_template(name)  # compile outside the time limit: compiling is bounded by the size
                 return _run(lambda: render(self._env))
             except Exception as exc:  # an untrusted template may fail in any way; never a turn's traceback
                 self._failed.add(name)
-                compiled = self._env.get_template(name) if macros and not isinstance(exc, TemplateSyntaxError) else None
+                compiled = None
+                if macros and not isinstance(exc, TemplateSyntaxError):  # map a macro's line back to the template
+                    compiled = self._env.get_template(name)
                 log.warning("%s's template %s failed (%s); using the shipped %s from now on",
-                            self.label, name, describe(exc, name, compiled), name)
-        return _run(lambda: render(_shipped()))
+                            self.label, name, plain(describe(exc, name, compiled)), name)
+        return _run(lambda: render(_shipped()), timed=False)
+
+
+class Macros:
+    """The macros of one template called by name, as text: ``Macros(templates, "talk.j2").greets(...)``."""
+
+    def __init__(self, templates: Templates, name: str):
+        self._templates, self._name = templates, name
+
+    def __getattr__(self, macro: str) -> Callable[..., str]:
+        return lambda *args: (self._templates.macro(self._name, macro, *args) or "").strip()
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -333,9 +351,34 @@ def sample_events() -> Iterator[ev.Event]:
                     yield cls(**{**base, name: value})
 
 
+class SampleNamer:
+    """The ``n`` that facts macros get during validation, with the interface of play's
+    :class:`gm.agent.narrate.SceneNamer` (a test keeps the two alike): ``n(id)`` a display name,
+    ``n.place(location)``, ``n.hurt(id, hp)`` and ``n.person(id)`` sample answers."""
+
+    def __init__(self, names: dict[str, str] | None = None):
+        self._names = names or {}
+
+    def __call__(self, key: str) -> str:
+        return self._names.get(key, key)
+
+    def place(self, location: str) -> str:
+        return f"{self(location)}: a sample place. Ways on: north."
+
+    def hurt(self, key: str, hp: int) -> str:
+        return "is hurt"
+
+    def person(self, key: str) -> bool:
+        return True
+
+
 def template_problems(prompts: dict[str, str],
-                      namer: Callable[[str], str] = str) -> Iterator[tuple[str, str, int | None]]:
-    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``."""
+                      names: dict[str, str] | None = None) -> Iterator[tuple[str, str, int | None]]:
+    """Every problem in a campaign's ``prompts:``, as ``(template name, message, template line)``.
+
+    ``names`` are the campaign's display names by id, for the sample events' ``n(id)``.
+    """
+    namer = SampleNamer(names)
     shipped = shipped_names()
     env = BudgetedEnvironment(prompts)
     for name, source in prompts.items():
@@ -359,10 +402,11 @@ def template_problems(prompts: dict[str, str],
             yield name, *failure
 
 
-def _render_samples(env: BudgetedEnvironment, name: str, namer: Callable[[str], str]) -> tuple[str, int | None] | None:
+def _render_samples(env: BudgetedEnvironment, name: str, namer: SampleNamer) -> tuple[str, int | None] | None:
     if name != FACTS:
         try:
-            _run(lambda: env.get_template(name).render(**SAMPLE_CONTEXT[name]))
+            template = env.get_template(name)  # compiled outside the time limit
+            _run(lambda: template.render(**SAMPLE_CONTEXT[name]))
         except Exception as exc:
             return f"fails on sample input: {describe(exc, name)}", template_line(exc, name)
         return None

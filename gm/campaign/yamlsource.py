@@ -159,7 +159,8 @@ def _tag_name(tag: str | None) -> str:
 def read_yaml(raw: bytes) -> YamlDocument:
     """Parse one YAML document from bytes, bounded and located. Raises YamlSourceError."""
     if len(raw) > MAX_BYTES:
-        raise YamlSourceError(f"the file is {len(raw)} bytes; campaign files are limited to {MAX_BYTES} bytes")
+        raise YamlSourceError(f"the file is {len(raw)} bytes; campaign files are limited to {MAX_BYTES} bytes",
+                              Mark(1, 1))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -168,7 +169,7 @@ def read_yaml(raw: bytes) -> YamlDocument:
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise YamlSourceError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", Mark(line, column)) from None
     if not text.strip():
-        raise YamlSourceError("the file is empty")
+        raise YamlSourceError("the file is empty", Mark(1, 1))
     try:
         _check_shape(text)
         loader = _Loader(text)
@@ -179,12 +180,17 @@ def read_yaml(raw: bytes) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         raise YamlSourceError(f"not valid YAML: {problem}", _mark(exc.problem_mark)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ESC ...), at a position
+        before = text[: exc.position]
+        mark = Mark(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        raise YamlSourceError("not valid YAML: a control character that YAML does not allow "
+                              "(campaign text must be printable)", mark) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError(f"not valid YAML: {exc}") from None
     except RecursionError:  # pragma: no cover - _check_shape bounds depth first
         raise YamlSourceError("the document is nested too deeply") from None
     if root is None:
-        raise YamlSourceError("the file holds no YAML document")
+        raise YamlSourceError("the file holds no YAML document", Mark(1, 1))
     builder = _Builder()
     data = builder.build(root, ())
     return YamlDocument(data, builder.marks, builder.block_scalars)

@@ -48,6 +48,8 @@ class GameRow(Base):
     facts: Mapped[list[LearnedFactRow]] = relationship(cascade="all, delete-orphan")
     gifts: Mapped[list[GiftRow]] = relationship(cascade="all, delete-orphan")
     players: Mapped[list[PlayerRow]] = relationship(cascade="all, delete-orphan")
+    conversation: Mapped[list[ConversationRow]] = relationship(cascade="all, delete-orphan",
+                                                               order_by="ConversationRow.seq")
 
 
 class PlayerRow(Base):
@@ -81,6 +83,7 @@ class CharacterRow(Base):
     pose: Mapped[str] = mapped_column(String(40))
     in_party: Mapped[bool] = mapped_column(Boolean)
     disposition: Mapped[str] = mapped_column(String(20))
+    attitude: Mapped[str] = mapped_column(String(20), default="neutral", server_default="neutral")
 
 
 class ItemRow(Base):
@@ -136,6 +139,24 @@ class GiftRow(Base):
     @property
     def _triple(self) -> str:
         return f"{self.item}/{self.giver}/{self.receiver}"
+
+
+class ConversationRow(Base):
+    """The conversation log: one row per line a character said to the party, append-only."""
+
+    __tablename__ = "conversation_lines"
+    __table_args__ = (UniqueConstraint("game_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("games.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # position in the game's log
+    turn: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(64))
+    listener: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    manner: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    asked: Mapped[str | None] = mapped_column(Text, nullable=True)  # the words the line answers
 
 
 class EntityRow(Base):

@@ -27,10 +27,10 @@ from gm.campaign.loader import parse_campaign
 from gm.campaign.schema import Campaign, CharacterKind
 from gm.state.db import make_engine
 from gm.state.models import (
-    CharacterRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow, QuestRow, TurnRow,
-    WaitingActionRow,
+    CharacterRow, ConversationRow, EntityRow, GameRow, GiftRow, ItemRow, KnownSkillRow, LearnedFactRow, PlayerRow,
+    QuestRow, TurnRow, WaitingActionRow,
 )
-from gm.state.world import CharacterState, CombatState, EntityState, ItemState, QuestState, World
+from gm.state.world import CharacterState, CombatState, EntityState, Exchange, ItemState, QuestState, World
 
 MAX_SEED = 2**31 - 1
 
@@ -88,7 +88,7 @@ class GameSummary:
 
 @lru_cache(maxsize=32)
 def _campaign(source: str) -> Campaign:
-    return parse_campaign(source, "<saved campaign>")
+    return parse_campaign(source, "<saved campaign>", check_templates=False)
 
 
 class Store:
@@ -193,7 +193,7 @@ class Store:
                 game = session.scalar(select(GameRow).where(GameRow.name == name).options(
                     selectinload(GameRow.characters), selectinload(GameRow.items), selectinload(GameRow.quests),
                     selectinload(GameRow.entities), selectinload(GameRow.skills), selectinload(GameRow.facts),
-                    selectinload(GameRow.gifts)))
+                    selectinload(GameRow.gifts), selectinload(GameRow.conversation)))
                 cached = self._cache[name] = _read_world(session, game)
             return cached.copy()
 
@@ -312,7 +312,7 @@ def _read_world(session: Session, game: GameRow) -> World:
         world.characters[c.key] = CharacterState(
             key=c.key, kind=CharacterKind(c.kind), name=c.name, appearance=c.appearance, location=c.location,
             hp=c.hp, max_hp=c.max_hp, stats=dict(c.stats), defense=c.defense, pose=c.pose, in_party=c.in_party,
-            disposition=c.disposition)
+            disposition=c.disposition, attitude=c.attitude)
     world.items = {i.key: ItemState(i.key, i.name, i.appearance, i.holder, i.location) for i in game.items}
     world.skills = {(s.character, s.skill) for s in game.skills}
     world.facts = {f.fact: f.turn for f in game.facts}
@@ -320,6 +320,8 @@ def _read_world(session: Session, game: GameRow) -> World:
     world.gifts = {(g.item, g.giver, g.receiver) for g in game.gifts}
     world.entities = {e.key: EntityState(e.key, e.name, e.appearance, e.location, e.pose, e.added_turn)
                       for e in game.entities}
+    world.conversation = [Exchange(x.turn, x.speaker, x.listener, x.topic, x.manner, x.text, x.asked)
+                           for x in game.conversation]
     if game.combat:
         world.combat = CombatState(**game.combat)
     return world
@@ -347,7 +349,8 @@ def _write_world(session: Session, game: GameRow, world: World) -> None:
     game.combat = {"location": c.location, "order": c.order, "current": c.current, "round": c.round} if c else None
     _sync(game.characters, {k: dict(key=k, kind=c.kind.value, name=c.name, appearance=c.appearance,
                                      location=c.location, hp=c.hp, max_hp=c.max_hp, stats=c.stats, defense=c.defense,
-                                     pose=c.pose, in_party=c.in_party, disposition=c.disposition)
+                                     pose=c.pose, in_party=c.in_party, disposition=c.disposition,
+                                     attitude=c.attitude)
                             for k, c in world.characters.items()}, CharacterRow)
     _sync(game.items, {k: dict(key=k, name=i.name, appearance=i.appearance, holder=i.holder, location=i.location)
                        for k, i in world.items.items()}, ItemRow)
@@ -359,3 +362,7 @@ def _write_world(session: Session, game: GameRow, world: World) -> None:
     _sync(game.facts, {f: dict(fact=f, turn=t) for f, t in world.facts.items()}, LearnedFactRow, key_attr="fact")
     _sync(game.gifts, {"/".join(g): dict(item=g[0], giver=g[1], receiver=g[2]) for g in world.gifts}, GiftRow,
           key_attr="_triple")
+    for seq in range(len(game.conversation), len(world.conversation)):  # the log only grows
+        x = world.conversation[seq]
+        game.conversation.append(ConversationRow(seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
+                                                 topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))

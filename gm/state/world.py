@@ -38,7 +38,8 @@ class CharacterState:
     defense: int
     pose: str = "standing"
     in_party: bool = False
-    disposition: str = "neutral"  # friendly, neutral, hostile
+    disposition: str = "neutral"  # the side it takes in a fight: friendly, neutral, hostile
+    attitude: str = "neutral"  # how it feels about the party: hostile, wary, neutral, friendly (ATTITUDES)
 
     @property
     def alive(self) -> bool:
@@ -88,6 +89,27 @@ class CombatState:
         return self.order[self.current]
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One line of the conversation log: what a character said to whom, about what."""
+
+    turn: int
+    speaker: str
+    listener: str
+    topic: str | None
+    manner: str
+    text: str
+    asked: str | None = None  # the words it answered
+
+
+def initial_attitude(spec: Character, in_party: bool) -> str:
+    if spec.attitude is not None:
+        return spec.attitude
+    if in_party:
+        return "friendly"
+    return "hostile" if spec.kind is CharacterKind.monster else "neutral"
+
+
 @dataclass
 class World:
     campaign: Campaign
@@ -104,6 +126,7 @@ class World:
     gifts: set[tuple[str, str, str]] = field(default_factory=set)  # (item, giver, receiver)
     entities: dict[str, EntityState] = field(default_factory=dict)
     combat: CombatState | None = None
+    conversation: list[Exchange] = field(default_factory=list)  # append-only, oldest first
     # what the latest events were about, newest first: what a player's "it" or "her" means next. Not stored in
     # SQL; the turn graph restores it from the last turn's events (``note_referents``).
     referents: list[str] = field(default_factory=list, compare=False)
@@ -123,6 +146,7 @@ class World:
                 defense=ch.defense if ch.defense is not None else 10 + ch.stats.get("grace", 0),
                 pose=ch.pose, in_party=in_party,
                 disposition="hostile" if ch.kind is CharacterKind.monster else "friendly" if in_party else "neutral",
+                attitude=initial_attitude(ch, in_party),
             )
             world.skills.update((key, s) for s in ch.skills)
             for item in ch.inventory:
@@ -210,6 +234,11 @@ class World:
     def knows_skill(self, character: str, skill: str) -> bool:
         return (character, skill) in self.skills
 
+    def told(self, speaker: str, topic: str) -> Exchange | None:
+        """The first time ``speaker`` told the party about ``topic``, if it has."""
+        return next((x for x in self.conversation if x.speaker == speaker and x.topic == topic
+                     and x.manner == "tells"), None)
+
     def quest_stage_id(self, quest: str) -> str:
         q = self.quests[quest]
         stages = self.campaign.quests[quest].stages
@@ -244,6 +273,13 @@ class World:
     def _on_learned(self, e: ev.Learned) -> None:
         self.facts.setdefault(e.fact, self.turn)
 
+    def _on_said(self, e: ev.Said) -> None:
+        if e.to is not None and e.manner is not None:  # a line of a conversation: remembered
+            self.conversation.append(Exchange(self.turn, e.speaker, e.to, e.topic, e.manner, e.text, e.asked))
+
+    def _on_attitude(self, e: ev.AttitudeChanged) -> None:
+        self.characters[e.character].attitude = e.attitude
+
     def _on_took(self, e: ev.Took) -> None:
         item = self.items[e.item]
         item.holder, item.location = e.character, None
@@ -259,6 +295,7 @@ class World:
     def _on_recruited(self, e: ev.Recruited) -> None:
         ch = self.characters[e.character]
         ch.in_party, ch.disposition, ch.location = True, "friendly", self.party_location
+        ch.attitude = "friendly"
         if self.combat and e.character not in self.combat.order:
             self.combat.order.append(e.character)
 
@@ -288,6 +325,7 @@ class World:
         target = self.characters[e.target]
         if target.disposition != "hostile" and not target.in_party and self.characters[e.actor].in_party:
             target.disposition = "hostile"  # attacking someone makes an enemy of them
+            target.attitude = "hostile"
 
     def _on_combat_started(self, e: ev.CombatStarted) -> None:
         self.combat = CombatState(location=e.location, order=list(e.order))
@@ -325,7 +363,7 @@ class World:
         self.characters[e.id] = CharacterState(
             key=e.id, kind=CharacterKind.pc, name=e.name, appearance=e.appearance, location=self.party_location,
             hp=e.hp, max_hp=e.hp, stats=dict(e.stats), defense=10 + e.stats.get("grace", 0), in_party=True,
-            disposition="friendly")
+            disposition="friendly", attitude="friendly")
         if self.combat is not None:
             self.combat.order.append(e.id)
 

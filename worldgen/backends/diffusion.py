@@ -17,6 +17,7 @@ interpolated from the previous plan's to the new one's, chunk by chunk.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -122,7 +123,18 @@ class DiffusionBackend(WorldBackend):
         dtype = getattr(torch, options.dtype) if options.dtype else (torch.bfloat16 if device == "cuda"
                                                                       else torch.float32)
         pipe_class = getattr(diffusers, cls.pipeline_class_name)
-        pipe = pipe_class.from_pretrained(model or DEFAULT_MODELS[cls.name], torch_dtype=dtype)
+        source = model or DEFAULT_MODELS[cls.name]
+        local = Path(source).expanduser()
+        if source.startswith((".", "/", "~")) or local.exists():  # a folder, not a Hugging Face id
+            if not (local / "model_index.json").is_file():
+                raise ValueError(f"no {cls.name} world model at {local} (expected a diffusers folder with "
+                                 "model_index.json)")
+            source = str(local)
+        try:
+            pipe = pipe_class.from_pretrained(source, torch_dtype=dtype)
+        except (OSError, ValueError, EnvironmentError) as exc:  # not downloadable, not this pipeline, broken
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"cannot load the {cls.name} world model {source}: {first}") from exc
         if options.offload and device == "cuda":
             pipe.enable_model_cpu_offload()
         else:

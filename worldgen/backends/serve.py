@@ -130,12 +130,13 @@ def connect(address: str = "auto") -> None:
 class ServeBackend(WorldBackend):
     """Renders through a Serve application of :func:`deployment`; retries a stream cut off by a dead replica.
 
-    ``per_message`` frames travel together: one frame per message costs about 2 ms a frame more than
-    rendering in-process, four cost nothing measurable (bench/serve_bench.py)."""
+    ``per_message`` frames travel together: one frame per message costs 1-2 ms a frame more than rendering
+    in-process, eight cost nothing measurable (bench/serve_bench.py); eight storyboard frames take ~20 ms.
+    """
 
     name = "serve"
 
-    def __init__(self, address: str = "auto", app: str = DEFAULT_APP, *, retries: int = 3, per_message: int = 4):
+    def __init__(self, address: str = "auto", app: str = DEFAULT_APP, *, retries: int = 3, per_message: int = 8):
         from ray import serve
 
         connect(address)

@@ -1,0 +1,85 @@
+"""The long version of the hostile-player-line suite (tests/test_reliability.py runs the fixed list).
+
+    python bench/hostile_lines.py [--fuzz 2000] [--llm none|embedded]
+
+Plays the fixed hostile lines and ``--fuzz`` random mixes of them with risky code points through
+the game (with the terminal's panels rendered after each) and through the web viewer's HTTP API
+on a real server, comparing the SQL state before and after each line. ``--llm embedded`` grounds
+free text with the embedded models, as a real game does. Reports lines played, illicit state
+changes, tracebacks, raw control bytes in any output, and the time per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from hostile import (HOSTILE_LINES, INERT, RAW_CONTROL, ViewerServer, allowed, fuzz_lines, judge_line,  # noqa: E402
+                     sql_state, state_change)
+
+CAMPAIGN = ROOT / "campaigns" / "lantern-of-mirefen.yaml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fuzz", type=int, default=2000)
+    parser.add_argument("--llm", default="none")
+    args = parser.parse_args()
+
+    import httpx
+
+    from gm.game import Game
+    from gm.runtime import build_components
+    from gm.session import PlaySession
+    from gm.settings import Settings
+
+    components = build_components(Settings(llm=args.llm), progress=False)
+    lines = HOSTILE_LINES + [(line, INERT) for line in fuzz_lines(args.fuzz)]
+    report = {"lines": len(lines), "llm": args.llm, "game": {}, "viewer": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for surface in ("game", "viewer"):
+            game = Game.create(CAMPAIGN, Path(tmp) / surface, name="bench", components=components)
+            session = PlaySession(game)
+            url = game.store.engine.url.render_as_string(hide_password=False)
+            counts = {"illicit_changes": 0, "tracebacks": 0, "raw_control_bytes": 0, "http_5xx": 0}
+            started = time.monotonic()
+            server = ViewerServer(session) if surface == "viewer" else None
+            client = httpx.Client(base_url=server.base, timeout=120) if server else None
+            for line, kind in lines:
+                try:
+                    if server is None:
+                        verdict = judge_line(session, line, kind)
+                        counts["illicit_changes"] += not verdict.allowed
+                        counts["raw_control_bytes"] += not verdict.clean
+                        continue
+                    before = sql_state(url)
+                    answer = client.post("/api/act", json={"text": line})
+                    counts["http_5xx"] += answer.status_code >= 500
+                    ok_kind = kind if answer.status_code == 200 else INERT
+                    counts["illicit_changes"] += not allowed(ok_kind, state_change(before, sql_state(url)))
+                    state = client.get("/api/state")
+                    counts["raw_control_bytes"] += bool(RAW_CONTROL.search(answer.text + state.text))
+                except Exception:
+                    counts["tracebacks"] += 1
+                    print(f"{line[:60]!r}: {traceback.format_exc(limit=3)}", file=sys.stderr)
+            elapsed = time.monotonic() - started
+            if server is not None:
+                client.close()
+                server.close()
+            game.close()
+            report[surface] = {**counts, "ms_per_line": round(elapsed / len(lines) * 1000, 1)}
+    print(json.dumps(report, indent=2))
+    bad = sum(v for s in ("game", "viewer") for v in report[s].values() if not isinstance(v, float))
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

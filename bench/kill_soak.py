@@ -1,0 +1,158 @@
+"""Kill -9 at random moments of scripted play with video on, and check that nothing is ever lost or broken.
+
+    python bench/kill_soak.py --kills 100          # the long version (figures in the README)
+
+Each round starts ``worldkeeper play`` on the save (the first with the campaign, later ones with --resume)
+with the inputs not yet stored, and kills it with SIGKILL a random time after it reports its first turn. After every kill: the save
+opens; its turns are stored whole and numbered 1..N with no gap; the world keeps its invariants; every clip
+under its real name decodes (a clip being written lives under a temporary name). When the kills are done the
+save plays on to the end, and its final state must equal an uninterrupted run of the same inputs and seed,
+and its session video must assemble with no clip left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+CAMPAIGN = ROOT / "campaigns" / "lantern-of-mirefen.yaml"
+ENV = {"WORLDKEEPER_LLM": "none", "WORLDKEEPER_SEGMENT_FRAMES": "12", "WORLDKEEPER_WIDTH": "320",
+       "WORLDKEEPER_HEIGHT": "180", "PYTHONPATH": str(ROOT)}
+
+
+def walkthrough(seed: int, work: Path) -> list[str]:
+    """The inputs of a whole playthrough (plain commands, each one turn), found by playing it once."""
+    from gm.game import Game
+    from playthrough import play_mirefen
+
+    game = Game.create(CAMPAIGN, work / "rehearsal", seed=seed)
+    try:
+        return [r.input for r in play_mirefen(game)]
+    finally:
+        game.close()
+
+
+def play(args: list[str], script: list[str], work: Path) -> subprocess.Popen:
+    path = work / f"script-{time.monotonic_ns()}.txt"
+    path.write_text("\n".join(script) + "\n")
+    return subprocess.Popen([sys.executable, "-m", "gm", "play", *args, "--script", str(path), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, **ENV})
+
+
+def created(save: Path) -> bool:
+    """Whether the first run got as far as storing the new game (a kill before that leaves no save)."""
+    from gm.state.db import sqlite_url
+    from gm.state.store import Store
+
+    if not (save / "game.sqlite").exists():
+        return False
+    store = Store(sqlite_url(save / "game.sqlite"))
+    try:
+        return any(g.name == save.name for g in store.games())
+    finally:
+        store.close()
+
+
+def inspect(save: Path) -> tuple[int, bool]:
+    """(turns stored, whether a turn is waiting to be finished), checking the save is whole."""
+    import av
+
+    from gm.game import Game
+    from gm.state.invariants import violations
+
+    game = Game.open(save.name, save.parent)
+    try:
+        world = game.world()
+        numbers = [t.number for t in game.store.turns(game.name)]
+        assert numbers == list(range(1, world.turn + 1)), f"turns stored {numbers[-3:]} but world at {world.turn}"
+        assert violations(world) == [], violations(world)
+        pending = game.pending() is not None
+    finally:
+        game.close()
+    clips = sorted((save / "clips").glob("turn-*.mp4"))
+    if clips:  # the newest is the only one a kill could have touched
+        with av.open(str(clips[-1])) as container:
+            assert sum(1 for _ in container.decode(video=0)) > 0, f"{clips[-1]} has no frames"
+    return world.turn, pending
+
+
+def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: random.Random | None = None) -> dict:
+    rng = rng or random.Random(seed)
+    lines = walkthrough(seed, work)
+    lines += ["look", "wait"] * (4 * kills)  # play on after the end, so there is play left for every kill
+    reference = play([str(CAMPAIGN), "--seed", str(seed), "--save", str(work / "reference")], lines, work)
+    ref_out, ref_err = reference.communicate(timeout=1800)
+    assert reference.returncode == 0, ref_err[-2000:]
+    expected = json.loads(ref_out.splitlines()[-1])
+
+    save = work / "soak"
+    killed = mid_turn = 0
+    started = time.perf_counter()
+    while killed < kills:
+        done, waiting = inspect(save) if created(save) else (0, False)
+        rest = lines[done + (1 if waiting else 0):]
+        if not rest:
+            break
+        args = ["--resume", str(save)] if created(save) else [str(CAMPAIGN), "--seed", str(seed), "--save", str(save)]
+        proc = play(args, rest, work)
+        playing = threading.Event()  # set at the first turn this process reports: start-up is not the point
+        reader = threading.Thread(target=lambda: [playing.set() for _ in proc.stdout], daemon=True)
+        reader.start()
+        playing.wait(timeout=600)
+        try:
+            proc.wait(timeout=rng.uniform(0.0, max_delay))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            killed += 1
+        reader.join(timeout=10)
+        proc.stderr.read()
+        if created(save):
+            mid_turn += inspect(save)[1]
+    done, waiting = inspect(save)
+    final = play(["--resume", str(save), "--session-video"], lines[done + (1 if waiting else 0):] or ["look"], work)
+    out, err = final.communicate(timeout=1800)
+    assert final.returncode == 0, err[-2000:]
+    emitted = [json.loads(line) for line in out.splitlines()]
+    state = emitted[-1]
+    warnings = [e for e in emitted if e.get("type") == "warning"]
+    lost_clips = len(warnings)
+    for key in ("clips", "session_video"):
+        state.pop(key, None), expected.pop(key, None)
+    if not lines[done + (1 if waiting else 0):]:
+        state.pop("turn"), expected.pop("turn")  # the final run played one extra "look"
+    return {"kills": killed, "kills_mid_turn": mid_turn, "turns": len(lines), "identical": state == expected,
+            "clips_left_out": lost_clips, "seconds": round(time.perf_counter() - started, 1),
+            "diff": None if state == expected else {k: (state.get(k), expected.get(k)) for k in expected
+                                                     if state.get(k) != expected.get(k)}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-delay", type=float, default=3.0,
+                        help="kill within this many seconds of the run's first played turn")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        report = soak(args.kills, Path(tmp), args.seed, args.max_delay)
+    print(json.dumps(report))
+    sys.exit(0 if report["identical"] and not report["clips_left_out"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""What the player's words ask a character about: a constrained choice among the character's own topics.
+
+For a ``talk`` intent the words become ``Intent.topic`` (one of the character's `knows` fact ids or
+`topics` ids, or None) and ``Intent.text`` (the words, or None when they only greet). Sentence
+embeddings rank the character's topics against the words, with a bonus for each word they share; a
+configured language model may pick among the closest few or "none of these", as a constrained choice.
+Whether the character tells it, recalls it or declines is for the rules (:mod:`gm.rules.conversation`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gm.agent.commands import normalize
+from gm.agent.models import LanguageModel, ModelError
+from gm.agent.narrate import templates
+from gm.intent import Action, Intent
+from gm.state.world import World
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+Notify = Callable[[str], None]
+
+# What people say when they open a conversation without asking anything in particular: general language.
+SMALL_TALK = ("hello", "hi there", "good day", "what happened here", "what is going on", "any news",
+              "can you help me", "tell me what you know", "what do you know", "talk to you", "how are you")
+_STOP = {"the", "a", "an", "of", "to", "and", "with", "on", "in", "at", "my", "your", "his", "her", "its", "some",
+         "from", "for", "into", "that", "this", "is", "are", "was", "were", "be", "i", "me", "you", "do", "does",
+         "did", "what", "where", "who", "why", "how", "when", "about", "ask", "tell", "talk", "speak", "say",
+         "know", "can", "could", "would", "there", "here", "any", "it", "we", "us", "our", "please"}
+
+
+@dataclass(frozen=True)
+class TopicOption:
+    id: str
+    label: str  # how the topic reads to a person (and a model choosing)
+    texts: tuple[str, ...]  # what is matched against the words
+
+
+def topic_options(world: World, speaker: str) -> list[TopicOption]:
+    """The things ``speaker`` can be asked about: its `knows` facts and authored `topics`."""
+    if speaker not in world.characters:
+        return []
+    spec = world.spec(speaker)
+    facts = {f.id: f.text for f in spec.knows}
+    behind_topics = {t.reveals for t in spec.topics.values()}  # asked for through its topic
+    out = [TopicOption(key, text, (text,)) for key, text in facts.items() if key not in behind_topics]
+    for key, topic in spec.topics.items():  # a question matches how it is put (`about`), or the fact it reveals
+        texts = (*topic.about, facts[topic.reveals]) if topic.reveals in facts else tuple(topic.about)
+        out.append(TopicOption(key, ", ".join(topic.about), texts))
+    return out
+
+
+def _content(text: str) -> set[str]:
+    """The words that carry meaning, crudely stemmed: "the lantern's stones" -> {lantern, stone}."""
+    words = normalize(text).replace("-", " ").replace("'s ", " ").replace("'", " ").split()
+    return {w.rstrip("s") if len(w) > 3 else w for w in words if w not in _STOP and len(w) > 2}
+
+
+class TopicPicker:
+    """Ranks a character's topics against the player's words; below ``floor`` the words ask about nothing it knows."""
+
+    def __init__(self, embed: Embedder, llm: LanguageModel | None = None, *, floor: float = 0.38,
+                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05,
+                 always_ask_model: bool = False, notify: Notify | None = None):
+        self.embed, self.llm = embed, llm
+        self.floor, self.small_talk, self.word_bonus, self.close = floor, small_talk, word_bonus, close
+        self.always_ask_model = always_ask_model
+        self.notify = notify or (lambda message: None)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, row in zip(missing, self.embed(missing)):
+                self._cache[text] = row
+        return np.stack([self._cache[t] for t in texts])
+
+    def rank(self, world: World, speaker: str, words: str) -> list[tuple[TopicOption, float]]:
+        options = topic_options(world, speaker)
+        if not options:
+            return []
+        query = self.embed([words.lower()])[0]
+        said = _content(words)
+        scored = []
+        for option in options:
+            score = float((self._vectors([t.lower() for t in option.texts]) @ query).max())
+            shared = said & _content(" ".join(option.texts))
+            scored.append((option, score + min(2, len(shared)) * self.word_bonus))
+        return sorted(scored, key=lambda os: -os[1])
+
+    def attend(self, world: World, intent: Intent, words: str) -> Intent:
+        """The talk intent with its ``text`` (None when the words only greet) and ``topic`` chosen."""
+        if intent.action is not Action.talk:
+            return intent
+        said = " ".join((intent.text or words).split())
+        words = _without_names(world, intent.target, said)  # what is asked, not whom
+        if not _content(words):
+            return intent.model_copy(update={"text": None, "topic": None})
+        ranked = self.rank(world, intent.target or "", words)
+        chat = float((self._vectors(list(SMALL_TALK)) @ self.embed([words.lower()])[0]).max())
+        best = ranked[0][1] if ranked else 0.0
+        if best < self.floor and chat >= self.small_talk:  # "any news?": nothing in particular, a greeting
+            return intent.model_copy(update={"text": None, "topic": None})
+        topic = ranked[0][0].id if best >= self.floor else None
+        # the model may refine or veto what the embeddings found, never conjure a topic they did not
+        if self.llm is not None and topic is not None and (
+                self.always_ask_model or (len(ranked) > 1 and best - ranked[1][1] < self.close)):
+            topic = self._model_pick(world, words, [o for o, _ in ranked[:3]], topic)
+        return intent.model_copy(update={"text": said, "topic": topic})
+
+    def _model_pick(self, world: World, words: str, shortlist: list[TopicOption], fallback: str | None) -> str | None:
+        labels = [o.label for o in shortlist] + ["none of these"]
+        prompt = templates(world.campaign).render("choose_topic.j2", text=words, options=labels)
+        try:
+            pick = self.llm.choose(prompt, labels)
+        except ModelError as exc:
+            self.notify(str(exc))
+            return fallback
+        return shortlist[pick].id if 0 <= pick < len(shortlist) else None
+
+
+def _without_names(world: World, target: str | None, words: str) -> str:
+    """The words with the listener's own names taken out: "ask Tomas about the troll" -> "ask about the troll"."""
+    if target is None:
+        return words
+    if target in world.characters:
+        spec = world.spec(target)
+        names = [spec.name, *spec.aliases, target.replace("-", " ")]
+    elif target in world.entities:
+        names = [world.entities[target].name]
+    else:
+        return words
+    names += [w for name in names for w in name.split() if len(w) > 2]  # "Maud" for Old Maud
+    for name in sorted(names, key=len, reverse=True):
+        words = re.sub(rf"\b{re.escape(name)}\b", " ", words, flags=re.I)
+    return " ".join(words.split())
