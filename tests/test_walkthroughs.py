@@ -81,8 +81,6 @@ def test_free_text_walkthrough_reaches_the_end(name, grounder, saves):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="open actions settled by checks and NPC conversation with recall land with "
-                                        "lanes checks and talk (#11); passes once they are on main")
 @pytest.mark.parametrize("name", CAMPAIGNS)
 def test_scripted_playthrough_shows_checks_answers_and_recall(name, tmp_path):
     script = SCRIPTS / f"{name}-talk.txt"
