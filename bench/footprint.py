@@ -50,13 +50,16 @@ def timed_start(cache: Path) -> tuple[float, float]:
     return float(done.stdout.strip().splitlines()[-1]), cpu
 
 
-def install_size(work: Path) -> int:
-    """A fresh venv with Worldkeeper's default dependencies (torch from the CPU wheel index), in bytes."""
+def install_size(work: Path) -> dict:
+    """A fresh venv with Worldkeeper's default dependencies: its size and its largest packages, in MB."""
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
     subprocess.run([*pip, "torch==2.13.0", str(ROOT)], check=True)  # the README's install line
-    return size_of(venv)
+    site = next(venv.glob("lib/python*/site-packages"))
+    sizes = {p.name: size_of(p) for p in site.iterdir() if p.is_dir() and not p.name.endswith((".dist-info", "-info"))}
+    largest = dict(sorted(((k, round(v / 2**20)) for k, v in sizes.items()), key=lambda kv: -kv[1])[:12])
+    return {"install_mb": round(size_of(venv) / 2**20), "largest_mb": largest}
 
 
 def main() -> None:
@@ -66,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.install_only:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps({"install_mb": round(install_size(Path(tmp)) / 2**20)}))
+            print(json.dumps(install_size(Path(tmp))))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -79,7 +82,7 @@ def main() -> None:
                   "later_start_s": round(later[0], 1), "later_start_cpu_s": round(later[1], 1),
                   "load_average": os.getloadavg()[0]}
         if args.install:
-            report["install_mb"] = round(install_size(work) / 2**20)
+            report.update(install_size(work))
     print(json.dumps(report))
 
 

@@ -56,6 +56,11 @@ class HiddenExit(Strict):
     to: Id = Field(description="The location the exit leads to.")
 
 
+class AttitudeShift(Strict):
+    character: Id
+    shift: Int = Field(ge=-3, le=3, description="Steps toward friendly (positive) or hostile (negative).")
+
+
 class Consequence(Strict):
     """What a check's success or failure does. Every field is optional; `text` is what the narration says."""
 
@@ -66,6 +71,9 @@ class Consequence(Strict):
     reveal: list[Id] = Field(default_factory=list, description="Hidden features of this location that show.")
     damage: DiceExpr | None = Field(None, description="Dice of damage the character takes.")
     alarm: Id | None = Field(None, description="A character who comes here and turns hostile.")
+    attitude: AttitudeShift | None = Field(
+        None, description="A change of heart: a character's attitude moves `shift` steps (hostile, wary, neutral, "
+                          "friendly).")
 
 
 class FeatureCheck(Strict):
