@@ -1,12 +1,15 @@
 """The long version of the hostile-player-line suite (tests/test_reliability.py runs the fixed list).
 
-    python bench/hostile_lines.py [--fuzz 2000] [--llm none|embedded]
+    python bench/hostile_lines.py [--fuzz 2000] [--models]
 
 Plays the fixed hostile lines and ``--fuzz`` random mixes of them with risky code points through
 the game (with the terminal's panels rendered after each) and through the web viewer's HTTP API
-on a real server, comparing the SQL state before and after each line. ``--llm embedded`` grounds
-free text with the embedded models, as a real game does. Reports lines played, illicit state
-changes, tracebacks, raw control bytes in any output, and the time per line.
+on a real server, comparing the SQL state before and after each line. By default free text is
+not grounded (plain commands only, as in the tests), so a line may change only what its kind
+allows. ``--models`` grounds free text with the embedded models, as a real game does: junk then
+sometimes reads as talking to someone or attempting something, and changes the state through the
+rules; those changes are counted as ``rules_changes``, not as illicit. Reports lines played,
+illicit state changes, tracebacks, raw control bytes in any output, and the time per line.
 """
 
 from __future__ import annotations
@@ -31,25 +34,26 @@ CAMPAIGN = ROOT / "campaigns" / "lantern-of-mirefen.yaml"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fuzz", type=int, default=2000)
-    parser.add_argument("--llm", default="none")
+    parser.add_argument("--models", action="store_true", help="ground free text with the embedded models")
     args = parser.parse_args()
 
     import httpx
 
-    from gm.game import Game
+    from gm.game import Components, Game
     from gm.runtime import build_components
     from gm.session import PlaySession
     from gm.settings import Settings
 
-    components = build_components(Settings(llm=args.llm), progress=False)
+    components = build_components(Settings(llm="none"), progress=False) if args.models else Components()
     lines = HOSTILE_LINES + [(line, INERT) for line in fuzz_lines(args.fuzz)]
-    report = {"lines": len(lines), "llm": args.llm, "game": {}, "viewer": {}}
+    report = {"lines": len(lines), "models": args.models, "game": {}, "viewer": {}}
+    changes = "rules_changes" if args.models else "illicit_changes"
     with tempfile.TemporaryDirectory() as tmp:
         for surface in ("game", "viewer"):
             game = Game.create(CAMPAIGN, Path(tmp) / surface, name="bench", components=components)
             session = PlaySession(game)
             url = game.store.engine.url.render_as_string(hide_password=False)
-            counts = {"illicit_changes": 0, "tracebacks": 0, "raw_control_bytes": 0, "http_5xx": 0}
+            counts = {changes: 0, "tracebacks": 0, "raw_control_bytes": 0, "http_5xx": 0}
             started = time.monotonic()
             server = ViewerServer(session) if surface == "viewer" else None
             client = httpx.Client(base_url=server.base, timeout=120) if server else None
@@ -57,14 +61,14 @@ def main() -> None:
                 try:
                     if server is None:
                         verdict = judge_line(session, line, kind)
-                        counts["illicit_changes"] += not verdict.allowed
+                        counts[changes] += not verdict.allowed
                         counts["raw_control_bytes"] += not verdict.clean
                         continue
                     before = sql_state(url)
                     answer = client.post("/api/act", json={"text": line})
                     counts["http_5xx"] += answer.status_code >= 500
                     ok_kind = kind if answer.status_code == 200 else INERT
-                    counts["illicit_changes"] += not allowed(ok_kind, state_change(before, sql_state(url)))
+                    counts[changes] += not allowed(ok_kind, state_change(before, sql_state(url)))
                     state = client.get("/api/state")
                     counts["raw_control_bytes"] += bool(RAW_CONTROL.search(answer.text + state.text))
                 except Exception:
@@ -77,7 +81,7 @@ def main() -> None:
             game.close()
             report[surface] = {**counts, "ms_per_line": round(elapsed / len(lines) * 1000, 1)}
     print(json.dumps(report, indent=2))
-    bad = sum(v for s in ("game", "viewer") for v in report[s].values() if not isinstance(v, float))
+    bad = sum(v for s in ("game", "viewer") for k, v in report[s].items() if k not in ("ms_per_line", "rules_changes"))
     sys.exit(1 if bad else 0)
 
 
