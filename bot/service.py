@@ -141,6 +141,7 @@ class ChannelGames:
         self._opening: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # opening a channel's game
         self._turns: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # one turn at a time per channel
         self._rounds: dict[int, dict[int, asyncio.Future]] = {}  # channel -> waiting action id -> its reply
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # channel -> the end of its round window
 
     # --- games --------------------------------------------------------------------------
 
@@ -242,6 +243,8 @@ class ChannelGames:
             title = await asyncio.to_thread(lambda: session.game.world().campaign.title)
             await asyncio.to_thread(self._end_sync, session)
             self._sessions.pop(place.channel, None)
+        if (timer := self._timers.pop(place.channel, None)) is not None:
+            timer.cancel()
         for future in self._rounds.pop(place.channel, {}).values():
             if not future.done():
                 future.set_result(_problem("The campaign was ended before this round was played."))
@@ -367,12 +370,13 @@ class ChannelGames:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         if place.channel not in self._rounds:
             self._rounds[place.channel] = {}
-            asyncio.get_running_loop().call_later(self.window, lambda: asyncio.ensure_future(
-                self._play_round(place, session)))
+            self._timers[place.channel] = asyncio.get_running_loop().call_later(
+                self.window, lambda: asyncio.ensure_future(self._play_round(place, session)))
         self._rounds[place.channel][mine] = future
         return await future
 
     async def _play_round(self, place: Place, session: PlaySession) -> None:
+        self._timers.pop(place.channel, None)
         futures = self._rounds.pop(place.channel, {})
         if not futures:
             return
@@ -530,6 +534,16 @@ class ChannelGames:
                      error=not record.ok)
 
     def close(self) -> None:
+        """Stop: rounds still in their window stay stored and are played by the next start (recover)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for futures in self._rounds.values():
+            for future in futures.values():
+                if not future.done():
+                    future.set_result(Reply("The bot is restarting", "Your action is kept: it is played as soon "
+                                            "as the bot is back."))
+        self._rounds.clear()
         for session in self._sessions.values():
             session.close()
             session.game.close()

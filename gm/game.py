@@ -125,7 +125,8 @@ class Game:
         self._lock = threading.Lock()  # this process's threads; other processes wait on the store's turn lock
         c = self.components
         self._context = TurnContext(store=self.store, grounder=c.grounder, planner=c.planner, flavor=c.flavor,
-                                    extractor=c.extractor, info=info_text, topics=c.topics, notices=c.notices,
+                                    extractor=c.extractor, info=info_text, topics=c.topics or _topics_for(c.grounder),
+                                    notices=c.notices,
                                     player_rolls=self.player_rolls,
                                     player_choices=self.player_choices)
 
@@ -349,6 +350,12 @@ class Game:
             "entities": [{"id": e.key, "name": e.name, "location": e.location, "appearance": e.appearance}
                          for e in world.entities.values()],
         }
+
+
+def _topics_for(grounder: Grounder | None) -> TopicPicker | None:
+    """Words grounded by embeddings are also attended for what they ask (a talk intent's topic), by the same model."""
+    embed = getattr(grounder, "embed", None)
+    return TopicPicker(embed) if embed is not None else None
 
 
 def info_text(world: World, command: str) -> str:

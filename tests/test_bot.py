@@ -155,6 +155,16 @@ def clip_of(interaction: FakeInteraction) -> str | None:
     return sent["file"].filename if "file" in sent else None
 
 
+async def in_one_window(bot: Bot, actions: list[tuple[FakeUser, str]], where: Place = HERE) -> list[FakeInteraction]:
+    """Players act within one round window, each arriving after the one before (a round resolves in order)."""
+    game, acts = await bot.game(where), []
+    for user, line in actions:
+        acts.append(asyncio.ensure_future(bot.act(user, line, channel_id=where.channel, guild_id=where.guild)))
+        while len(game.waiting_actions()) < len(acts):
+            await asyncio.sleep(0.02)
+    return await asyncio.gather(*acts)
+
+
 async def start_lantern(bot: Bot, *players: tuple[FakeUser, str]) -> None:
     await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
     for user, character in players:
@@ -169,7 +179,7 @@ async def walk_into_the_fight(bot: Bot, user: FakeUser) -> FakeInteraction:
 
 def test_three_players_play_a_quest_stage_and_a_fight(tmp_path, grounder):
     async def scenario():
-        bot = Bot(make_games(tmp_path, grounder))
+        bot = Bot(make_games(tmp_path, grounder, window=1.0))
         start = await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         assert start.reply.title == "The Lantern of Mirefen"
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
@@ -181,14 +191,13 @@ def test_three_players_play_a_quest_stage_and_a_fight(tmp_path, grounder):
 
         # three players at once, outside combat, in their own words: one turn resolves all three, each once
         before = len(await stored_turns(bot.games))
-        replies = await asyncio.gather(bot.act(ALICE, "ask tomas what happened to the lantern"),
-                                       bot.act(BOB, "I look around the green"),
-                                       bot.act(CARA, "head north to the hut"))
+        replies = await in_one_window(bot, [(ALICE, "ask tomas what happened to the lantern"),
+                                            (BOB, "I look around the green"), (CARA, "head north to the hut")])
         assert all("Tomas:" in r.reply.description for r in replies), "everyone sees the round's outcome"
         turns = (await stored_turns(bot.games))[before:]
         assert len(turns) == 1
-        assert sorted(turns[0].input.split(" / ")) == ["Mina: head north to the hut", "Riku: I look around the green",
-                                                       "Wren: ask tomas what happened to the lantern"]
+        assert turns[0].input == ("Wren: ask tomas what happened to the lantern / Riku: I look around the green / "
+                                  "Mina: head north to the hut"), "in the order they arrived"
         kinds = [e["kind"] for e in turns[0].events]
         assert kinds.count("learned") == 1 and kinds.count("moved") == 1
         clips = [clip_of(r) for r in replies]

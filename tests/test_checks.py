@@ -43,6 +43,7 @@ VAULT = textwrap.dedent("""\
                   item: brass-key
                   exit: {direction: north, to: cellar}
                   reveal: [mural]
+                  attitude: {character: guard, shift: 1}
           tall-shelf:
             name: tall shelf
             aliases: [shelf]
@@ -53,6 +54,13 @@ VAULT = textwrap.dedent("""\
                 failure:
                   text: "The shelf groans and tips; you tumble off it."
                   damage: 1d4
+          iron-door:
+            name: iron door
+            aliases: [door]
+            checks:
+              force:
+                dc: never
+                failure: {text: "The door booms like a gong.", alarm: guard}
           mural:
             name: faded mural
             hidden: true
@@ -99,12 +107,13 @@ def _kinds(result) -> list[str]:
 
 def test_a_search_reveals_an_item_an_exit_and_a_feature_that_stay_found(vault, saves, grounder):
     game = Game.create(vault, saves, name="vault", components=Components(grounder=grounder))
-    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf"]
+    assert [key for key, _ in game.world().features_here()] == ["cracked-wall", "tall-shelf", "iron-door"]
     result = game.act("search the cracked wall")
     assert result.ok and result.intent["action"] == "check"
     assert result.intent["approach"] == "search" and result.intent["target"] == "cracked-wall"
     assert result.rolls and result.rolls[0]["success"] and result.rolls[0]["dc"] == -30
-    assert {"checked", "took", "exit_opened", "feature_revealed"} <= set(_kinds(result))
+    assert {"checked", "took", "exit_opened", "feature_revealed", "attitude"} <= set(_kinds(result))
+    assert game.world().characters["guard"].attitude == "friendly", "a deed is a change of heart"
     assert "brass key" in result.narration and "north" in result.narration
     again = game.act("search the cracked wall")  # nothing more to find, and no second key
     assert "took" not in _kinds(again) and "nothing more" in again.narration
@@ -125,7 +134,7 @@ def test_looking_around_names_who_is_there(vault, saves):
     game = Game.create(vault, saves)  # no grounder at all: plain commands
     result = game.act("/look")
     assert "Guard, a bored guard with a halberd, is here." in result.narration
-    assert "Worth a closer look: the cracked wall, the tall shelf." in result.narration
+    assert "Worth a closer look: the cracked wall, the tall shelf, the iron door." in result.narration
     assert "faded mural" not in result.narration, "a hidden feature stays unseen"
 
 
@@ -141,6 +150,16 @@ def test_a_failing_climb_through_the_turn_graph_costs_hp(vault, saves, grounder)
     for _ in range(8):
         game.act("climb the tall shelf")
     assert game.world().characters["ada"].hp == 1, "a check hurts, but never knocks a character out"
+
+
+def test_a_loud_failure_raises_the_alarm(vault, saves, grounder):
+    game = Game.create(vault, saves, components=Components(grounder=grounder))
+    result = game.act("force the iron door")
+    assert result.intent["target"] == "iron-door" and not result.rolls[0]["success"]
+    kinds = _kinds(result)
+    assert "alarmed" in kinds and "combat_started" in kinds, kinds
+    assert game.world().characters["guard"].disposition == "hostile"
+    assert "The door booms like a gong." in result.narration and "Guard is roused" in result.narration
 
 
 def test_generic_check_without_authored_data_changes_nothing_but_pose(saves, grounder):
@@ -185,13 +204,13 @@ def test_generic_risky_failure_costs_a_little_hp(saves, grounder):
 
 def test_features_are_validated_with_located_errors(tmp_path):
     bad = VAULT.replace("item: brass-key", "item: golden-key").replace("to: cellar", "to: nowhere") \
-        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("stat: might\n", "stat: charm\n") \
+        .replace("reveal: [mural]", "reveal: [tall-shelf]").replace("character: guard", "character: nobody").replace("stat: might\n", "stat: charm\n") \
         .replace('    wits: "perception', '    luck: "fortune"\n    wits: "perception')
     with pytest.raises(CampaignError) as err:
         parse_campaign(bad, "bad.yaml")
     text = str(err.value)
     for message in ("unknown item 'golden-key'", "unknown location 'nowhere'", "'tall-shelf' is not hidden",
-                    "unknown stat 'charm'", "unknown stat 'luck'", "hidden feature 'mural' is never revealed"):
+                    "unknown stat 'charm'", "unknown stat 'luck'", "unknown character 'nobody'", "hidden feature 'mural' is never revealed"):
         assert message in text, text
     assert re.search(r"bad\.yaml:\d+:\d+: locations\.hall\.features\.cracked-wall\.checks\.search\.success\.item", text)
     placed = VAULT.replace('brass-key: {name: Brass Key', 'brass-key: {location: hall, name: Brass Key')

@@ -155,7 +155,7 @@ def _has_effects(c: Consequence) -> bool:
 
 
 def _changes_state(c: Consequence) -> bool:
-    return bool(c.learn or c.item or c.exit or c.reveal or c.alarm)
+    return bool(c.learn or c.item or c.exit or c.reveal or c.alarm or c.attitude)
 
 
 def _effects(world: World, source: str | None, c: Consequence) -> list[ev.Event]:
@@ -177,6 +177,11 @@ def _effects(world: World, source: str | None, c: Consequence) -> list[ev.Event]
         who = world.characters[c.alarm]
         if who.alive and not who.in_party and (who.location != here or who.disposition != "hostile"):
             out.append(ev.Alarmed(character=c.alarm, location=here))
+    if c.attitude is not None:  # a change of heart, in the attitude conversations keep (gm.rules.conversation)
+        who = world.characters[c.attitude.character]
+        after = conversation.shifted(who.attitude, c.attitude.shift)
+        if who.alive and after != who.attitude:
+            out.append(ev.AttitudeChanged(character=who.key, attitude=after, was=who.attitude, cause="deed"))
     return out
 
 

@@ -45,10 +45,12 @@ def topic_options(world: World, speaker: str) -> list[TopicOption]:
     if speaker not in world.characters:
         return []
     spec = world.spec(speaker)
-    behind_topics = {t.reveals for t in spec.topics.values()}  # asked through its topic, not around it
-    out = [TopicOption(f.id, f.text, (f.text,)) for f in spec.knows if f.id not in behind_topics]
-    for key, topic in spec.topics.items():
-        out.append(TopicOption(key, ", ".join(topic.about), tuple(topic.about)))  # questions match `about`
+    facts = {f.id: f.text for f in spec.knows}
+    behind_topics = {t.reveals for t in spec.topics.values()}  # asked for through its topic
+    out = [TopicOption(key, text, (text,)) for key, text in facts.items() if key not in behind_topics]
+    for key, topic in spec.topics.items():  # a question matches how it is put (`about`), or the fact it reveals
+        texts = (*topic.about, facts[topic.reveals]) if topic.reveals in facts else tuple(topic.about)
+        out.append(TopicOption(key, ", ".join(topic.about), texts))
     return out
 
 

@@ -136,7 +136,7 @@ def _feature_problems(campaign: Campaign) -> Iterator[Problem]:
             if stage.outcome is None:
                 continue
             path = ("quests", qid, "stages", i, "outcome")
-            for key in ("exit", "reveal", "damage", "alarm"):
+            for key in ("exit", "reveal", "damage", "alarm", "attitude"):
                 if getattr(stage.outcome, key):
                     yield path + (key,), f"a quest stage's outcome can tell `text`, `learn` a fact or give an `item`, not `{key}`"
             yield from _consequence_problems(campaign, None, stage.outcome, path, found_by, facts)
@@ -174,6 +174,12 @@ def _consequence_problems(campaign: Campaign, lid: str | None, c, path: tuple, f
         yield path + ("alarm",), f"unknown character {c.alarm!r}"
     elif c.alarm is not None and campaign.characters[c.alarm].kind is CharacterKind.pc:
         yield path + ("alarm",), f"{c.alarm!r} is a pc; an alarm brings an npc or monster"
+    if c.attitude is not None:
+        who = campaign.characters.get(c.attitude.character)
+        if who is None:
+            yield path + ("attitude", "character"), f"unknown character {c.attitude.character!r}"
+        elif who.kind is CharacterKind.pc:
+            yield path + ("attitude", "character"), f"{c.attitude.character!r} is a pc; attitudes are npcs' feelings"
 
 
 def _fmt(path: tuple) -> str:

@@ -66,7 +66,8 @@ def _describe(err: dict) -> str:
     msg = err["msg"]
     got = err.get("input")
     if isinstance(got, (str, int, float, bool)) or got is None:
-        msg += f" (got {got!r})"
+        shown = repr(got)
+        msg += f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
     return msg
 
 

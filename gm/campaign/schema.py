@@ -8,7 +8,7 @@ files written against the plain format keep loading.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -56,6 +56,11 @@ class HiddenExit(Strict):
     to: Id = Field(description="The location the exit leads to.")
 
 
+class AttitudeShift(Strict):
+    character: Id
+    shift: Int = Field(ge=-3, le=3, description="Steps toward friendly (positive) or hostile (negative).")
+
+
 class Consequence(Strict):
     """What a check's success or failure does. Every field is optional; `text` is what the narration says."""
 
@@ -66,6 +71,9 @@ class Consequence(Strict):
     reveal: list[Id] = Field(default_factory=list, description="Hidden features of this location that show.")
     damage: DiceExpr | None = Field(None, description="Dice of damage the character takes.")
     alarm: Id | None = Field(None, description="A character who comes here and turns hostile.")
+    attitude: AttitudeShift | None = Field(
+        None, description="A change of heart: a character's attitude moves `shift` steps (hostile, wary, neutral, "
+                          "friendly).")
 
 
 class FeatureCheck(Strict):
@@ -205,7 +213,7 @@ class Campaign(Strict):
     items: dict[Id, Item] = Field(default_factory=dict)
     skills: dict[Id, Skill] = Field(default_factory=dict)
     quests: dict[Id, Quest] = Field(default_factory=dict)
-    prompts: dict[str, Text] = Field(
+    prompts: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(  # room for a copy of facts.j2
         default_factory=dict,
         description="Overrides of Worldkeeper's Jinja2 templates by file name, e.g. `facts.j2`.")
 

@@ -98,9 +98,9 @@ def answer(r: Resolution, actor: CharacterState, npc: CharacterState, intent: In
     if intent.text:  # asked about something, but nothing this character knows
         say("doesnt_know", lines.doesnt_know(npc.attitude, actor.name, _variant(intent.text), companion))
         return
-    # a greeting: the character volunteers what it has not told yet, if its attitude allows; a fact one of
-    # its topics reveals is kept for when it is asked about that topic
-    kept = {t.reveals for t in spec.topics.values()}
+    # a greeting: the character volunteers what it has not told yet, if its attitude allows; a fact behind a
+    # topic with its own condition is kept for when it is asked about that topic
+    kept = {t.reveals for t in spec.topics.values() if t.requires is not None}
     news = [fact for fact in spec.knows if fact.id not in world.facts and fact.id not in kept]
     if news and not at_least(npc.attitude, DEFAULT_REQUIRES):
         say("declines", lines.declines(npc.attitude, actor.name))

@@ -1,7 +1,7 @@
 """waiting_actions: actions waiting for their round, so a round survives a restart (the Discord bot)
 
 Revision ID: 0004
-Revises: 0002 (0003 is reserved for lane "talk"; rechain to 0003 when both are on main)
+Revises: 0002 (there is no 0003: lane "talk" chained its migration as 0005 after this one)
 """
 
 import sqlalchemy as sa
