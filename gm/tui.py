@@ -90,11 +90,12 @@ def _answer(waiting: dict) -> object:
         for i, label in enumerate(waiting["options"], 1):
             console.print(f"  [bold]{i}[/bold]. {esc(label)}")
         try:
-            picked = Prompt.ask("Did you mean", choices=[str(i) for i in range(1, len(waiting["options"]) + 1)],
-                                default="1")
+            # a number picks; "no" or "neither" declines; anything else is what you do instead
+            picked = console.input("Did you mean [bold](number, no, or what you do instead)[/bold] [1]: ").strip()
         except (EOFError, KeyboardInterrupt):
             picked = "1"
-        return int(picked) - 1
+        picked = picked or "1"
+        return int(picked) - 1 if picked.isdigit() else picked
     if waiting.get("type") == "roll":
         try:
             console.input("[bold]Press Enter to roll the dice 🎲[/bold] ")
