@@ -145,6 +145,10 @@ def test_web_viewer_in_chromium(viewer):
         page.wait_for_function("document.getElementById('log').innerText.includes('Wren heads north')", timeout=60000)
         page.wait_for_function("document.getElementById('scene').innerText.includes('Old Maud')", timeout=30000)
         assert "Old Maud's Hut" in page.inner_text("header")
+        # an answer that is not a turn is shown, though the stored log never holds it
+        page.fill("#text", "/status")
+        page.press("#text", "Enter")
+        page.wait_for_function("document.getElementById('log').innerText.includes('carrying')", timeout=30000)
         browser.close()
     game = Game.open("web", data / "saves")
     assert game.world().party_location == "herb-hut", "the page's action changed the state in SQL"
