@@ -125,7 +125,8 @@ def plan_scene(world: World, location: str, events: list[ev.Event], *, turn: int
     mood = _mood(world, events, scene.in_combat)
     plan_id = f"t{turn:04d}-s{index}"
     same_place = previous is not None and previous.location == location
-    transition = Transition(from_plan=previous.id, frames=max(BLEND_FRAMES, frames // 4), kind="blend") \
+    transition = Transition(from_plan=previous.id, from_prompt=previous.prompt, frames=max(BLEND_FRAMES, frames // 4),
+                            kind="blend") \
         if same_place else Transition(from_plan=previous.id if previous else None, frames=0, kind="cut")
     return SegmentPlan(
         id=plan_id, turn=turn, location=location, location_name=scene.location_name, backdrop=scene.visual,

@@ -103,6 +103,18 @@ def test_prompt_embeddings_are_interpolated_across_the_transition(plans):
         assert torch.allclose(call["prompt_embeds"], old * (1 - alpha) + new * alpha, atol=1e-6)
 
 
+def test_a_fresh_worker_blends_from_the_plans_own_previous_prompt(plans):
+    """A Serve replica shared by many games (or a new one after a retry) never rendered this game's last
+    segment: the blend comes from the plan, so it still starts from this game's previous prompt."""
+    first, second = plans
+    fresh = backend("wan-vace")
+    list(fresh.render(second, []))
+    old = fresh.encode(first.prompt, first.negative_prompt)[0]
+    new = fresh.encode(second.prompt, second.negative_prompt)[0]
+    alpha = interpolation_schedule(second.transition, 20, 8)[0][1]
+    assert torch.allclose(fresh.pipe.calls[0]["prompt_embeds"], old * (1 - alpha) + new * alpha, atol=1e-6)
+
+
 def test_ltx_chains_on_tail_frames_and_starts_places_from_a_keyframe(plans):
     b = backend("ltx")
     first, second = plans

@@ -46,6 +46,9 @@ class Transition(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     from_plan: str | None = None
+    # the prompt blended from: carried by the plan so that any worker (a Serve replica shared by many
+    # games, or a fresh one after a retry) blends from this game's last segment, not its own last render
+    from_prompt: str | None = None
     frames: int = 0
     kind: Literal["blend", "cut"] = "cut"
 
@@ -85,4 +88,5 @@ def idle_plan(previous: SegmentPlan, n: int) -> SegmentPlan:
     calm = [e.model_copy(update={"speech": None, "effect": None, "action": ""}) for e in previous.entities]
     return previous.model_copy(update={
         "id": f"{previous.id}-idle{n}", "entities": calm, "idle": True, "continuity": previous.id,
-        "transition": Transition(from_plan=previous.id, frames=BLEND_FRAMES, kind="blend")})
+        "transition": Transition(from_plan=previous.id, from_prompt=previous.prompt, frames=BLEND_FRAMES,
+                                 kind="blend")})

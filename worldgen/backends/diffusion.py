@@ -104,7 +104,6 @@ class DiffusionBackend(WorldBackend):
         self.storyboard = StoryboardBackend()  # the layout: where the scene graph puts everyone
         self._layout: tuple[str, list[Frame]] = ("", [])
         self._embeds: dict[str, tuple] = {}
-        self._last_prompt: str | None = None
         if hasattr(pipe, "set_progress_bar_config"):
             pipe.set_progress_bar_config(disable=True)
 
@@ -181,9 +180,8 @@ class DiffusionBackend(WorldBackend):
 
     def render(self, plan: SegmentPlan, history: Sequence[Frame]) -> Iterator[Frame]:
         current = self.encode(plan.prompt, plan.negative_prompt)
-        previous = self._embeds.get(f"{self._last_prompt}\x00{plan.negative_prompt}") \
-            if plan.transition.kind == "blend" and self._last_prompt else None
-        self._last_prompt = plan.prompt
+        blend_from = plan.transition.from_prompt if plan.transition.kind == "blend" else None
+        previous = self.encode(blend_from, plan.negative_prompt) if blend_from else None
         width, height = self.size(plan)
         tail = [_resize(f, width, height) for f in list(history)[-self.options.tail:]]
         if plan.transition.kind == "cut":
