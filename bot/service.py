@@ -217,7 +217,8 @@ class ChannelGames:
         self._sessions[place.channel] = self._new_session(game)
         world = game.world()
         pcs = ", ".join(c.name for c in world.pcs())
-        return Reply(world.campaign.title, " ".join(world.campaign.summary.split()),
+        # the opening sets the scene: the story's premise, then where it starts and who is there
+        return Reply(world.campaign.title, " ".join(world.campaign.summary.split()) + "\n\n" + game.opening_scene(),
                      [("Join", f"`/join <character>`: play {pcs}, or a new character of your own")])
 
     async def start(self, place: Place, user: str, campaign: str | None = None, upload: bytes | None = None,

@@ -158,6 +158,8 @@ def _play_script(game: Game, script: Path, json_out: bool, stream, session_video
             out.print(f"> {result.input}", markup=False, style="bold")
             out.print(result.narration, markup=False)
 
+    if not emit and game.world().turn == 0:
+        out.print(game.opening_scene(), markup=False)  # the opening sets the scene
     recovered = _finish_interrupted(session, emit)
     if recovered is not None:
         report(recovered)  # the turn the last run was cut off in, like any other turn

@@ -68,6 +68,7 @@ class PlaySession:
             quests.append({"id": key, "title": spec.title, "status": q.status, "goal": goal})
         return {
             "title": world.campaign.title, "turn": world.turn, "status": world.status,
+            "opening": self.game.opening_scene() if world.turn == 0 else None,  # before the first turn
             "location": {"id": scene.location, "name": scene.location_name, "description": scene.description},
             "exits": [{"direction": e.direction, "to": e.name} for e in scene.exits],
             "scene": [{"id": e.id, "name": e.name, "kind": e.kind, "pose": e.pose, "hp": e.hp, "max_hp": e.max_hp,

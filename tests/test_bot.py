@@ -182,6 +182,7 @@ def test_three_players_play_a_quest_stage_and_a_fight(tmp_path, grounder):
         bot = Bot(make_games(tmp_path, grounder, window=1.0))
         start = await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         assert start.reply.title == "The Lantern of Mirefen"
+        assert "Tomas" in start.reply.description, "the opening sets the scene: who is at the start"
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
         joined = await bot.call(bot.play, PlayCog.join, BOB, "Riku | tall young man in a red scarf")
         assert "plays **Riku**" in joined.reply.description

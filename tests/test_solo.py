@@ -140,6 +140,8 @@ def test_web_viewer_in_chromium(viewer):
         start = page.evaluate("document.getElementById('world').currentTime")
         time.sleep(2)
         assert page.evaluate("document.getElementById('world').currentTime") > start, "the live video plays"
+        # before the first turn, the story opens on the scene: the place and who is there
+        page.wait_for_function("document.getElementById('log').innerText.includes('Tomas, a stout')", timeout=30000)
         page.fill("#text", "head north to the herb witch's hut")
         page.press("#text", "Enter")
         page.wait_for_function("document.getElementById('log').innerText.includes('Wren heads north')", timeout=60000)
