@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import random
 import signal
-import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -30,34 +29,46 @@ MOVES = ["north", "south", "look", "wait"]  # always a turn (a wrong way is a fa
 FORK = multiprocessing.get_context("fork")
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nobody listens once the socket is closed
+def _failing_planner(failures: int):
+    """A planner (the turn's direct step) that breaks on its first calls, as a crashing world-model client would.
 
-
-def _flaky_model(failures: int):
-    """The model's flavor through an OpenAI-compatible client whose server is down for the first calls."""
-    from gm.agent.models import OpenAIModel
-    from gm.agent.voice import make_flavor
-
-    down = make_flavor(OpenAIModel(f"http://127.0.0.1:{_closed_port()}/v1", "default"))
+    A model server that is down no longer fails a turn (the turn carries on from templates), so the failure is
+    injected where nothing is allowed to catch it: inside a node of the turn graph."""
     calls = []
 
-    def flavor(world, events, lines):
-        calls.append(1)
-        return down(world, events, lines) if len(calls) <= failures else iter(())
+    def planner(before, events, turn, previous):
+        calls.append(turn)
+        if len(calls) <= failures:
+            raise RuntimeError("the planner broke (injected)")
+        return []
 
-    return flavor
+    return planner
+
+
+# The same fault, injected into the real CLI process: the first turn's planning raises once.
+CLI_WITH_A_FAULT = """
+import sys
+import gm.plan
+real, failed = gm.plan.plan_turn, []
+def plan_turn(before, events, turn, *args, **kwargs):
+    if turn == 1 and not failed:
+        failed.append(turn)
+        raise RuntimeError("the planner broke (injected)")
+    return real(before, events, turn, *args, **kwargs)
+gm.plan.plan_turn = plan_turn
+from gm.cli import app
+sys.argv[0] = "worldkeeper"
+app()
+"""
 
 
 def test_a_failing_turn_is_undone_and_play_goes_on(saves):
     # before: the failed turn stayed checkpointed, was re-run on every resume, and act() refused forever
-    game = Game.create(LANTERN, saves, name="flaky", components=Components(flavor=_flaky_model(1)))
+    game = Game.create(LANTERN, saves, name="flaky", components=Components(planner=_failing_planner(1)))
     before = game.final_state()
     with pytest.raises(TurnFailed) as failed:
         game.act("north")
-    assert "Turn 1 failed and was undone" in str(failed.value) and "ConnectError" in str(failed.value)
+    assert "Turn 1 failed and was undone" in str(failed.value) and "planner broke" in str(failed.value)
     assert game.pending() is None, "a failed turn must not stay checkpointed (it would fail on every resume)"
     assert game.final_state() == before
     assert game.act("north").number == 1  # play goes on, with the number the failed turn did not use
@@ -68,12 +79,18 @@ def test_a_failing_turn_is_undone_and_play_goes_on(saves):
 
 
 def test_a_failing_turn_in_a_script_and_in_the_viewer(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
     data = tmp_path / "data"
-    env = {"WORLDKEEPER_DATA_DIR": str(data), "WORLDKEEPER_LLM_BASE_URL": f"http://127.0.0.1:{_closed_port()}/v1"}
     script = tmp_path / "s.txt"
-    script.write_text("north\nsouth\n")  # the model is needed for the first (a move), not the second (no way south)
-    done = run_cli("play", "lantern-of-mirefen", "--save", "b", "--script", str(script), "--json", "--llm", "openai",
-                   "--no-video", env=env, timeout=300)
+    script.write_text("north\nsouth\n")  # the first fails once (injected); the second is played (no way south)
+    done = subprocess.run([sys.executable, "-c", CLI_WITH_A_FAULT, "play", "lantern-of-mirefen", "--save", "b",
+                           "--script", str(script), "--json", "--llm", "none", "--no-video"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "WORLDKEEPER_DATA_DIR": str(data)})
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(o["type"], o.get("turn")) for o in lines] == [("error", None), ("turn", 1), ("state", 1)]
@@ -84,7 +101,7 @@ def test_a_failing_turn_in_a_script_and_in_the_viewer(tmp_path):
     from gm.session import PlaySession
     from gm.web import create_app
 
-    game = Game.open("b", data / "saves", components=Components(flavor=_flaky_model(1)))
+    game = Game.open("b", data / "saves", components=Components(planner=_failing_planner(1)))
     client = TestClient(create_app(PlaySession(game), None), base_url="http://127.0.0.1")
     refused = client.post("/api/act", json={"text": "north"})
     assert refused.status_code == 409 and "undone" in refused.json()["detail"]
