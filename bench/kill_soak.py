@@ -93,7 +93,7 @@ def inspect(save: Path) -> tuple[int, bool]:
 def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: random.Random | None = None) -> dict:
     rng = rng or random.Random(seed)
     lines = walkthrough(seed, work)
-    lines += ["look", "wait"] * (4 * kills)  # play on after the end, so there is play left for every kill
+    lines += ["look", "wait"] * (6 * kills)  # play on after the end, so there is play left for every kill
     reference = play([str(CAMPAIGN), "--seed", str(seed), "--save", str(work / "reference")], lines, work)
     ref_out, ref_err = reference.communicate(timeout=1800)
     assert reference.returncode == 0, ref_err[-2000:]
