@@ -61,6 +61,10 @@ LINES = [
     (HUT, "I try to read the labels on the old jars", {"action": "check", "approach": "read"}),
     (REEDS, "I sneak up on the wolf", {"action": "check", "approach": "sneak", "stat": "grace",
                                        "target": "bramble"}),
+    # climbing toward a place an exit leads to is going there; climbing something here is an attempt
+    ([MIREFEN, []], "climb the muddy rise up to the old hut", {"action": "move", "target": "north"}),
+    ([MIREFEN, []], "on to the reed path", {"action": "move", "target": "east"}),
+    ([MIREFEN, []], "climb the lantern post", {"action": "check", "approach": "climb"}),
     # questions and remarks go to whoever is there, with the player's words
     ([MIREFEN, []], "who put out the light?", {"action": "talk", "target": "tomas",
                                                "text": "who put out the light?"}),

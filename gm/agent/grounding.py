@@ -53,6 +53,9 @@ _GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hur
                     r"(s|es|ed|ing)?\s+(back\s+)?(to|into|in|towards?|inside)\s+(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
                             r"continue|descend|ascend|get|fall back)\s+(back\s+)?(?P<dir>up|down)\b")
+# words of going with no verb: "on to the harbor", "onward to the gate", "back to the green"
+_TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
+                     r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
@@ -239,7 +242,7 @@ class EmbeddingGrounder:
                                                                f"{exits_text(world)}", via="rules")
         go = _GO_TO.search(words_)
         if go is None:
-            return None
+            return self._toward_a_named_place(world, me, c, ways)
         place = set(words(go.group("place")))
         places = [key for key in world.campaign.locations if place & _distinct_words(world, key)]
         if not places:
@@ -253,6 +256,30 @@ class EmbeddingGrounder:
         name = world.campaign.locations[places[0]].name
         return Interpretation("clarify", clarification=f"The {name} is not reachable from here. {exits_text(world)}",
                               via="rules")
+
+    def _toward_a_named_place(self, world: World, me: CharacterState | None, c: Clause,
+                              ways: dict[str, str]) -> Interpretation | None:
+        """Climbing toward a place an exit leads to ("climb the steps up to the shrine"), or words of going
+        to one with no other action in them ("on to the harbor"): going there. Never a question, and never a
+        climb of something here that the words name."""
+        if c.line.question or c.line.speech:
+            return None
+        if c.approach == "climb":
+            if self._check_target(world, me, c) is not None:
+                return None
+            places = (c.named | c.maybe) & set(world.campaign.locations)
+        elif not (c.cues or c.approach):
+            toward = _TOWARD.search(normalize(c.text))
+            if toward is None:
+                return None
+            said = set(words(toward.group("place"))) - STOP
+            places = {loc for loc in ways.values() if said & (set(words(world.campaign.locations[loc].name)) - STOP)}
+        else:
+            return None
+        exits = [d for d, loc in ways.items() if loc in places and loc != world.party_location]
+        if len(exits) != 1:
+            return None
+        return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]), via="embedding")
 
     def _not_an_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """Words that tell the story instead of acting in it ("the troll is dead now", "I already know the
