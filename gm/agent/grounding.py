@@ -339,18 +339,8 @@ class EmbeddingGrounder:
             who = world.characters[ranked[0].intent.target]
         else:
             return None
-        intent = Intent(action=Action.talk, target=who.key, text=c.line.speech or c.line.text,
-                        topic=self._topic(world, who.key, c.text))
+        intent = Intent(action=Action.talk, target=who.key, text=c.line.speech or c.line.text)
         return Interpretation("action", intent=intent, via="embedding")
-
-    def _topic(self, world: World, who: str, text: str, floor: float = 0.2) -> str | None:
-        """The fact of the NPC's own that the words ask about (a constrained choice), or None."""
-        facts = world.spec(who).knows
-        if not facts:
-            return None
-        sims = self._vectors([f.text for f in facts]) @ self._query(text)
-        best = int(np.argmax(sims))
-        return facts[best].id if sims[best] >= floor else None
 
     # --- ranking -----------------------------------------------------------------------------------
 
@@ -468,11 +458,10 @@ class EmbeddingGrounder:
                               options=options)
 
     def _with_words(self, world: World, intent: Intent, c: Clause) -> Intent:
-        """Talking keeps the player's words (and the fact they ask about, if any)."""
+        """Talking keeps the player's words; what they ask about is the topic picker's (gm.agent.conversation)."""
         if intent.action is not Action.talk or intent.target not in world.characters:
             return intent
-        return intent.model_copy(update={"text": c.line.speech or c.line.text,
-                                         "topic": self._topic(world, intent.target, c.text)})
+        return intent.model_copy(update={"text": c.line.speech or c.line.text})
 
     def _unsure(self, world: World, me: CharacterState | None, c: Clause, ranked) -> str:
         """A clarification that says what is possible, for what the player seemed to want."""
