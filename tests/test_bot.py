@@ -346,16 +346,13 @@ game.act("go north", actor="wren")
 """
 
 
-def test_a_game_whose_unfinished_turn_keeps_failing_can_be_ended(tmp_path, grounder):
-    """A process died mid-turn, and finishing that turn raises every time: after a restart, status, play and
-    end all still work (the turn is undone, the players told)."""
+def crash_mid_turn(tmp_path, grounder, **games) -> str:
+    """Start Mirefen in a channel, then let a real child process die (os._exit) in the middle of a turn on it."""
     import subprocess
     import sys
 
-    planner = FailingPlanner()
-
     async def first_run():
-        bot = Bot(make_games(tmp_path, grounder, planner=planner))
+        bot = Bot(make_games(tmp_path, grounder, **games))
         await start_lantern(bot, (ALICE, "Wren"))
         name = (await bot.game()).name
         bot.games.close()
@@ -365,6 +362,14 @@ def test_a_game_whose_unfinished_turn_keeps_failing_can_be_ended(tmp_path, groun
     died = subprocess.run([sys.executable, "-c", CRASH_MID_TURN, str(tmp_path), name], cwd=Path(__file__).parent.parent,
                           capture_output=True, text=True, timeout=300)
     assert died.returncode == 9, died.stderr[-2000:]
+    return name
+
+
+def test_a_game_whose_unfinished_turn_keeps_failing_can_be_ended(tmp_path, grounder):
+    """A process died mid-turn, and finishing that turn raises every time: after a restart, status, play and
+    end all still work (the turn is undone, the players told)."""
+    planner = FailingPlanner()
+    crash_mid_turn(tmp_path, grounder, planner=planner)
 
     async def second_run():
         planner.failing = True
@@ -542,20 +547,7 @@ def test_the_bot_posts_recovered_rounds_when_it_is_ready(tmp_path, grounder):
 
 
 def test_a_turn_cut_off_by_a_crash_is_finished_and_shown_with_the_next(tmp_path, grounder):
-    import subprocess
-    import sys
-
-    async def first_run():
-        bot = Bot(make_games(tmp_path, grounder, window=0))
-        await start_lantern(bot, (ALICE, "Wren"))
-        name = (await bot.game()).name
-        bot.games.close()
-        return name
-
-    name = run(first_run())
-    died = subprocess.run([sys.executable, "-c", CRASH_MID_TURN, str(tmp_path), name], cwd=Path(__file__).parent.parent,
-                          capture_output=True, text=True, timeout=300)
-    assert died.returncode == 9, died.stderr[-2000:]
+    crash_mid_turn(tmp_path, grounder, window=0)
 
     async def second_run():
         bot = Bot(make_games(tmp_path, grounder, window=0))
