@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from gm.campaign.loader import parse_campaign
+from gm.campaign.loader import CampaignError, parse_stored_campaign
 from gm.campaign.schema import Campaign, CharacterKind
 from gm.state.db import make_engine
 from gm.state.models import (
@@ -86,9 +86,16 @@ class GameSummary:
     updated_at: datetime
 
 
-@lru_cache(maxsize=32)
-def _campaign(source: str) -> Campaign:
-    return parse_campaign(source, "<saved campaign>", check_templates=False)
+@lru_cache(maxsize=32)  # once per process and save: a turn reads the world often, and any warning is said once
+def _campaign(source: str, where: str) -> Campaign:
+    return parse_stored_campaign(source, where)
+
+
+def _stored_campaign(session: Session, game: GameRow) -> Campaign:
+    """A game's campaign as stored when it began; warnings and errors name the save's file and game."""
+    url = session.get_bind().url
+    place = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    return _campaign(game.campaign_source, f"{place} (game {game.name!r}, its stored campaign)")
 
 
 class Store:
@@ -123,7 +130,7 @@ class Store:
     def games(self) -> list[GameSummary]:
         with self._sessions() as session:
             rows = session.scalars(select(GameRow).order_by(GameRow.updated_at.desc())).all()
-            return [GameSummary(g.name, g.campaign_id, _campaign(g.campaign_source).title, g.turn, g.status,
+            return [GameSummary(g.name, g.campaign_id, _title(session, g), g.turn, g.status,
                                 g.party_location, g.updated_at) for g in rows]
 
     def delete_game(self, name: str) -> None:
@@ -316,8 +323,16 @@ def _game(session: Session, name: str) -> GameRow:
     return game
 
 
+def _title(session: Session, game: GameRow) -> str:
+    """The campaign's title for a list of saves; a save whose campaign cannot be read is still listed."""
+    try:
+        return _stored_campaign(session, game).title
+    except CampaignError:
+        return game.campaign_id
+
+
 def _read_world(session: Session, game: GameRow) -> World:
-    world = World(campaign=_campaign(game.campaign_source), seed=game.seed, turn=game.turn,
+    world = World(campaign=_stored_campaign(session, game), seed=game.seed, turn=game.turn,
                   party_location=game.party_location, previous_location=game.previous_location, status=game.status)
     for c in game.characters:
         world.characters[c.key] = CharacterState(
