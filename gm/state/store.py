@@ -120,7 +120,7 @@ class Store:
                            party_location=world.party_location, status="active", owner=owner)
             session.add(game)
             _write_world(session, game, world)
-        self._remember(name, world)
+        self._cache.pop(name, None)  # a game of this name deleted through another store: read the new one
         return world
 
     def exists(self, name: str) -> bool:
