@@ -7,9 +7,9 @@ Driven through the bot's real command handlers (as tests/test_bot.py does) and t
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
+from hostile import LIVE_MENTION
 from test_bot import ALICE, BOB, HERE, Bot, make_games
 
 from bot.cogs import CampaignCog, DirectorCog, PlayCog
@@ -25,8 +25,6 @@ RENAMED = {
     "name: Smoked Fish": 'name: "<@&2> fish"',
     "title: The Light of Mirefen": 'title: "@here and the light"',
 }
-# Anything Discord would render live, or ping with: users, roles, channels, slash commands, mass pings.
-LIVE = re.compile(r"@everyone|@here|<@!?\d+>|<@&\d+>|<#\d+>|</[^<>\n]+:\d+>|<id:\w+>")
 
 
 def _campaign() -> bytes:
@@ -39,8 +37,8 @@ def _campaign() -> bytes:
 
 def test_for_discord_makes_every_mention_inert_but_the_bots_own():
     text = "@everyone @here <@123> <@!123> <@&2> <#1> </act:99> <id:browse> <@7>"
-    assert LIVE.findall(for_discord(text)) == []
-    assert LIVE.findall(for_discord(text, {"7"})) == ["<@7>"]
+    assert LIVE_MENTION.findall(for_discord(text)) == []
+    assert LIVE_MENTION.findall(for_discord(text, {"7"})) == ["<@7>"]
     assert for_discord(text).replace("\u200b", "") == text  # it reads the same
     assert for_discord("<t:1700000000> a@b.c <:emoji:12>") == "<t:1700000000> a@b.c <:emoji:12>"
 
@@ -79,7 +77,7 @@ def test_mention_like_names_are_inert_in_every_bot_reply(tmp_path):
     replies = asyncio.run(scenario())
     shown = "\n".join(part for reply in replies for part in _parts(reply))
     players = {f"<@{ALICE.id}>", f"<@{BOB.id}>"}  # the bot's own mentions of its players (status)
-    assert set(LIVE.findall(shown)) <= players, set(LIVE.findall(shown)) - players
+    assert set(LIVE_MENTION.findall(shown)) <= players, set(LIVE_MENTION.findall(shown)) - players
     for name in ["<@123>", "@everyone", "<#1> Green", "<@&2> fish", "@here and the light", "<@&2> the Bold"]:
         assert name in shown.replace("\u200b", ""), f"{name} is shown, as typed"
     assert f"<@{ALICE.id}>" in shown, "the status still names its players"
