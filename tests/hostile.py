@@ -29,6 +29,8 @@ CAMPAIGNS = ROOT / "campaigns"
 
 # Raw bytes no human-facing output may contain: C0 controls but tab/newline, DEL, C1, bidi overrides.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What Discord would render as a live mention or ping with: users, roles, channels, slash commands, mass pings.
+LIVE_MENTION = re.compile(r"@everyone|@here|<@!?\d+>|<@&\d+>|<#\d+>|</[^<>\n]+:\d+>|<id:\w+>")
 
 
 # --- hostile campaign files -------------------------------------------------------------------

@@ -27,8 +27,8 @@ import pytest
 from rich.console import Console
 
 from conftest import ROOT, run_cli, worldkeeper_cmd
-from hostile import (HOSTILE_LINES, JOIN, RAW_CONTROL, ViewerServer, allowed, campaign_mutants, judge_line,
-                     judge_mutant, sql_state, state_change)
+from hostile import (HOSTILE_LINES, JOIN, LIVE_MENTION, RAW_CONTROL, ViewerServer, allowed, campaign_mutants,
+                     judge_line, judge_mutant, sql_state, state_change)
 
 from gm.campaign.loader import CampaignError, parse_campaign
 from gm.campaign.templates import Templates
@@ -303,10 +303,15 @@ def test_hostile_lines_through_the_viewer(tmp_path):
         game.close()
 
 
-def test_hostile_lines_through_the_bot(tmp_path):
+def test_hostile_lines_through_the_bot(tmp_path, caplog):
+    """Every line through the bot's handlers: no illicit change, no turn that raised (the bot would say "That
+    turn failed" where the terminal would show a traceback), nothing logged as an error, and no raw control
+    byte or live mention of anyone but the game's own players in any reply."""
     from test_bot import ALICE, HERE, Bot, make_games
 
     from bot.cogs import CampaignCog, DirectorCog, PlayCog
+
+    assert len(HOSTILE_LINES) >= 60
 
     async def scenario():
         bot = Bot(make_games(tmp_path, window=0.05))
@@ -325,11 +330,14 @@ def test_hostile_lines_through_the_bot(tmp_path):
                 reply = await bot.act(ALICE, line)
             change = state_change(before, sql_state(url))
             assert allowed(kind, change, players=kind == JOIN), (line[:60], change)
-            _assert_discord_safe(reply)
+            players = (await bot.games.session(HERE)).game.players()
+            _assert_discord_safe(reply, players)
+            assert reply.sent[-1]["embed"].title != "That turn failed", (line[:60], reply.sent[-1]["embed"].description)
         bot.games.close()
 
-    run = asyncio.run
-    run(scenario())
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(scenario())
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[-2000:]
 
 
 _users = iter(range(1000, 2000))
@@ -341,14 +349,16 @@ def FakeUserFor(line: str):  # noqa: N802 - a new player for each /join line
     return FakeUser(next(_users), line[:20])
 
 
-def _assert_discord_safe(interaction) -> None:
+def _assert_discord_safe(interaction, players: dict[str, str]) -> None:
     sent = interaction.sent[-1]
-    assert sent["allowed_mentions"].everyone is False
+    mentions = sent["allowed_mentions"]
+    assert not (mentions.everyone or mentions.users or mentions.roles), mentions
     embed = sent["embed"]
     parts = [embed.title or "", embed.description or ""] + [f.name + f.value for f in embed.fields]
+    own = {f"<@{player}>" for player in players}  # the bot's own mentions of the game's players
     for part in parts:
         assert not RAW_CONTROL.search(part), part[:80]
-        assert "@everyone" not in part and "@here" not in part, part[:80]
+        assert set(LIVE_MENTION.findall(part)) <= own, part[:80]
 
 
 # --- #12.6 the viewer's hosts and origins ------------------------------------------------------------
