@@ -120,6 +120,7 @@ class Store:
                            party_location=world.party_location, status="active", owner=owner)
             session.add(game)
             _write_world(session, game, world)
+        self._cache.pop(name, None)  # a game of this name deleted through another store: read the new one
         return world
 
     def exists(self, name: str) -> bool:
@@ -137,6 +138,7 @@ class Store:
             game = _game(session, name)
             session.execute(delete(TurnRow).where(TurnRow.game_id == game.id))
             session.delete(game)
+        self._cache.pop(name, None)
 
     def owner(self, name: str) -> str | None:
         with self._sessions() as session:
@@ -222,6 +224,15 @@ class Store:
                                     narration=record.narration, plans=record.plans))
         except IntegrityError as exc:
             raise TurnConflict(f"turn {record.number} of {name!r} was stored by another writer") from exc
+        self._remember(name, world)
+
+    def _remember(self, name: str, world: World) -> None:
+        """Keep the world just stored as the one ``load`` hands out at its turn, so the next turn does not read
+        the whole game back (its conversation log grows with the campaign). What SQL does not keep is left out,
+        so it equals what any other process reads."""
+        stored = world.copy()
+        stored.referents = []
+        self._cache[name] = stored
 
     def turns(self, name: str, since: int = 0) -> list[TurnRecord]:
         with self._sessions() as session:
@@ -377,7 +388,12 @@ def _write_world(session: Session, game: GameRow, world: World) -> None:
     _sync(game.facts, {f: dict(fact=f, turn=t) for f, t in world.facts.items()}, LearnedFactRow, key_attr="fact")
     _sync(game.gifts, {"/".join(g): dict(item=g[0], giver=g[1], receiver=g[2]) for g in world.gifts}, GiftRow,
           key_attr="_triple")
-    for seq in range(len(game.conversation), len(world.conversation)):  # the log only grows
+    # the log only grows: append the new lines without loading the stored ones (a turn's write must not cost
+    # more the longer the campaign has talked)
+    if game.id is None:
+        session.flush()  # a new game: its id, for the lines' rows
+    last = session.scalar(select(func.max(ConversationRow.seq)).where(ConversationRow.game_id == game.id))
+    for seq in range(0 if last is None else last + 1, len(world.conversation)):
         x = world.conversation[seq]
-        game.conversation.append(ConversationRow(seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
-                                                 topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))
+        session.add(ConversationRow(game_id=game.id, seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
+                                    topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))
