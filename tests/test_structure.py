@@ -79,3 +79,16 @@ def test_the_architecture_table_matches_the_tree():
                 for target in node.targets if isinstance(target, ast.Name)}
     types = {name for row in rows for name in re.findall(r"`(\w+)`", row[2])}
     assert sorted(types - defined) == [], "the table names key types that are not defined"
+
+
+ADAPTERS = ("gm.tui", "gm.web", "gm.session", "gm.runtime", "gm.cli", "gm.cli_app", "gm.cli_play", "gm.cli_campaign",
+            "gm.cli_eval", "bot")
+
+
+def test_adapters_reach_a_game_only_through_its_api():
+    """The terminal, the viewer, the wiring and the bot use Game / PlaySession, never a game's store behind it
+    (the bot used to reach into ``session.game.store`` for players, the owner, the pause and the log)."""
+    reaching = {name: sorted({node.lineno for node in ast.walk(tree)
+                              if isinstance(node, ast.Attribute) and node.attr == "store"})
+                for name, tree in _modules().items() if name.startswith(ADAPTERS)}
+    assert {k: v for k, v in reaching.items() if v} == {}
