@@ -386,7 +386,7 @@ class EmbeddingGrounder:
             n = len(cand.phrasings)
             score = float(sims[i:i + n].max())
             i += n
-            if not self._consistent(world, cand, c, choices):
+            if not self._consistent(world, cand, c, choices) or _leaves_out_an_item(world, cand, c):
                 continue
             action = cand.intent.action
             if cand.names and said & cand.names or set(cand.keys) & set(c.referred[:2]):
@@ -503,6 +503,17 @@ class EmbeddingGrounder:
             options = " or ".join(cand.label for cand, _ in ranked[:2])
             return f"I'm not sure what you mean. Do you want to {options}?"
         return "I'm not sure what you mean. What does your character do?"
+
+
+def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
+    """Whether the words name an item (at hand or not) that this candidate has no part for, and nothing in
+    them says the candidate's action: "I heal Okafor with my medkit" is no talk with Okafor, "put the stone
+    back in the lantern" no climb of the lantern post. Weapons and tools in an attack or a skill are its
+    instruments, and a question or words said aloud may be about an item."""
+    action = cand.intent.action
+    if action in c.cues or action in (Action.attack, Action.use_skill) or c.line.question or c.line.speech:
+        return False
+    return any(k in world.items and k not in cand.keys for k in c.named)
 
 
 def _merged(steps: list[Intent]) -> list[Intent]:
