@@ -429,10 +429,6 @@ class EmbeddingGrounder:
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
                 expected and not meant & targets)
-        if any(k in world.items and not _available(world, None, k) and words(c.text) & _called(world, k)
-               for k in named) and not (
-                intent.action is Action.talk and (Action.talk in c.cues or c.line.question or _said(c))):
-            return False  # "I heal Okafor with my medkit" with no medkit: nothing else, the player hears why
         if intent.action is Action.move:
             places = named & set(world.campaign.locations) - {world.party_location}
             if places:
@@ -572,12 +568,6 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
         return me is not None and (world.knows_skill(me.key, key) or any(
             key in world.spec(ch.key).teaches for ch in world.present()))
     return False
-
-
-def _called(world: World, key: str) -> set[str]:
-    """The words of an item's own name, aliases and id (not of its looks: "golden light" names no flask)."""
-    item = world.campaign.items[key]
-    return words(" ".join([key, item.name, *item.aliases])) - STOP
 
 
 def _said(c: Clause) -> bool:
