@@ -61,6 +61,14 @@ LINES = [
     # with no companion here, "help us" asks for help; with no skill of one's own, wanting magic is learning it
     (GREEN, "can you help us, headman?", {"action": "talk", "target": "tomas"}),
     (HUT, "I'd love whatever magic this old woman has", {"action": "learn", "skill": "sunfire-ward"}),
+    # a question asks: a place or an attempt in it makes it no journey and no attempt, unless it asks leave to act
+    (GREEN, "how do I get to the chapel?", {"action": "talk", "target": "tomas"}),
+    (GREEN, "what's north of here?", {"action": "talk", "target": "tomas"}),
+    (HUT, "can the heart-stone be fixed?", {"action": "talk", "target": "maud"}),
+    (HUT, "can I search the jars?", {"action": "check", "approach": "search"}),
+    # everyday words for being taught and for joining
+    (HUT, "instruct me in your magic, witch", {"action": "learn", "skill": "sunfire-ward"}),
+    (SHAFT, "wanna be friends, drone?", {"action": "recruit", "target": "pip"}),
     # a thing named that is not here: nothing happens, and the player hears so
     (MEDBAY, "I soothe Okafor with my medkit", None),
 ]

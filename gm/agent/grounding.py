@@ -60,6 +60,8 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
+# a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
+_ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|^let (me|us)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
@@ -219,6 +221,8 @@ class EmbeddingGrounder:
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
+        if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
+            cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
             cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
@@ -237,6 +241,8 @@ class EmbeddingGrounder:
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = normalize(c.text)
         tokens = words_.split()
+        if _WH.match(words_):
+            return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
         m = _MOTION_BEFORE.search(words_)
         if direction is None and m and c.approach not in ("sneak", "hide"):
@@ -313,6 +319,8 @@ class EmbeddingGrounder:
         """Something attempted that no other action covers: a check with its approach, target and stat."""
         if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
             return None
+        if c.line.question and not _ASKS_TO_ACT.match(normalize(c.text)):
+            return None  # "can the heart-stone be fixed?" asks about an attempt; "can I climb it?" makes one
         target = self._check_target(world, me, c)
         # the stat and difficulty are the judge's (gm.agent.checks), from the campaign's stat descriptions
         intent = Intent(action=Action.check, approach=c.approach, target=target, text=c.line.text)
