@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
 from gm.agent.interpret import Interpretation
+from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -135,6 +137,7 @@ class EmbeddingGrounder:
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -207,6 +210,7 @@ class EmbeddingGrounder:
         hits = [index.get(word, set()) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         maybe = {key for keys in hits for key in keys} - named
+        maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
             maybe.discard(me.key)
@@ -221,6 +225,18 @@ class EmbeddingGrounder:
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
         return Clause(text, named, maybe, referred, cues, approach_of(text), line)
+
+    def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                        ) -> set[str]:
+        """The things at hand that words the campaign never wrote may stand for ("the wolf" for a wolfhound):
+        see :mod:`gm.agent.lexicon`."""
+        said = {w.removesuffix("'s").strip("'") for w in words(text)}  # "your rock's back": the rock
+        unknown = said - set(index) - _action_words() - COMPASS - set(PRONOUNS)
+        if not unknown:
+            return set()
+        things = {k: _distinct_words(world, k) for k in [*world.characters, *world.items, *world.entities]
+                  if _available(world, me, k) and (me is None or k != me.key)}
+        return set(self.lexicon.stands_for(unknown, things).values())
 
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
@@ -439,6 +455,13 @@ class EmbeddingGrounder:
         best, score = ranked[0]
         unsaid = [(cand.label, cand.intent) for cand, _ in ranked if cand.intent.action is Action.give
                   and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
+        if best.intent.action is Action.give and len(unsaid) > 1 and _FEED.search(normalize(c.text)):
+            # "feed the wolf": what is fed is food, if exactly one of the things in hand clearly is
+            texts = [world.campaign.items[i.item].name for _, i in unsaid]
+            food = self.lexicon.clearly_a(FOOD, texts)
+            if food is not None:
+                unsaid = [unsaid[food]]
+                best = next(cand for cand, _ in ranked if cand.intent == unsaid[0][1])
         if best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things in hand: ask
             items = " or the ".join(world.items[i.item].name for _, i in unsaid)
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
@@ -511,6 +534,19 @@ def vocabulary(world: World) -> set[str]:
         for cue in (*spec.verbs, *spec.cues):
             found |= set(cue.split())
     return {w for w in found if len(w) > 2 and w.isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _action_words() -> frozenset[str]:
+    """The words that say an action (the registry's verbs and cues, the open actions' approaches)."""
+    found: set[str] = set()
+    for spec in ACTIONS:
+        for cue in (*spec.verbs, *spec.cues):
+            found |= set(cue.split())
+    for cues in APPROACHES.values():
+        for cue in cues:
+            found |= set(cue.split())
+    return frozenset(found)
 
 
 def _nameable(world: World) -> list[str]:
