@@ -371,6 +371,42 @@ def judge_mutant(mutant: Mutant, folder: Path, index: int) -> MutantVerdict:
     return MutantVerdict(False, False, completed, not RAW_CONTROL.search(shown), "", took, len(results))
 
 
+_joiners = iter(range(1000, 1_000_000))  # a new Discord user for each /join line
+
+
+async def bot_line(bot, user, line: str):
+    """Send one player line through the bot's handlers, as Discord calls them (/event, /join, /roll, else
+    /act); ``bot`` is tests/test_bot.py's Bot. Returns the fake interaction holding what was sent."""
+    from test_bot import FakeUser
+
+    from bot.cogs import DirectorCog, PlayCog
+
+    if line.startswith("/event "):
+        return await bot.call(bot.director, DirectorCog.event, user, line[len("/event "):])
+    if line.startswith("/join "):
+        return await bot.call(bot.play, PlayCog.join, FakeUser(next(_joiners), line[:20]), line[len("/join "):])
+    if line.startswith("/roll "):
+        return await bot.call(bot.play, PlayCog.roll, user, line[len("/roll "):])
+    return await bot.act(user, line)
+
+
+def discord_problems(interaction, players) -> list[str]:
+    """What is wrong with the last reply the bot sent: mentions allowed, a raw control byte or a live mention
+    (of anyone but the game's own ``players``, which the bot names itself), or a turn that raised (the bot
+    says "That turn failed" where the terminal would show a traceback)."""
+    sent = interaction.sent[-1]
+    mentions = sent["allowed_mentions"]
+    embed = sent["embed"]
+    parts = [embed.title or "", embed.description or ""] + [f.name + f.value for f in embed.fields]
+    own = {f"<@{player}>" for player in players}
+    problems = ["mentions allowed"] if mentions.everyone or mentions.users or mentions.roles else []
+    problems += [f"raw control byte in {part[:60]!r}" for part in parts if RAW_CONTROL.search(part)]
+    problems += [f"live mention in {part[:60]!r}" for part in parts if set(LIVE_MENTION.findall(part)) - own]
+    if embed.title == "That turn failed":
+        problems.append(f"the turn raised: {embed.description[:200]!r}")
+    return problems
+
+
 @dataclass
 class LineVerdict:
     allowed: bool  # the database changed only as the line's kind allows

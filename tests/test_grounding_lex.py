@@ -53,7 +53,7 @@ def test_an_item_the_action_uses_or_talks_about_still_grounds(grounder, scene, t
 
 
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]  # Bramble (a wolfhound) here; fish and knife held
-CRAWLWAY = [DERELICT, ["take power cell", "east"]]  # Pip (a drone) here; power cell and arc cutter held
+HUT = [MIREFEN, ["north", "take smoked fish"]]  # Old Maud here; fish and knife held
 
 
 def test_the_lexicon_links_an_everyday_word_to_the_one_thing_it_stands_for(grounder):
@@ -70,7 +70,8 @@ def test_the_lexicon_links_an_everyday_word_to_the_one_thing_it_stands_for(groun
     (REEDS, "toss the salmon to bramble", [("give", "bramble", "smoked-fish", None)]),
     (REEDS, "offer bramble something to eat", [("give", "bramble", "smoked-fish", None)]),
     (TROLL_DOWN, "here you go old man, your rock's back", [("give", "tomas", "heart-stone", None)]),
-    (CRAWLWAY, "feed drone", []),  # neither a power cell nor an arc cutter is food: ask which
+    (HUT, "feed maud", [("give", "maud", "smoked-fish", None)]),  # no gift the story waits for: the food
+    (MEDBAY, "feed okafor", []),  # neither a power cell nor an arc cutter is food: ask which
 ])
 def test_everyday_words_for_things_ground_or_ask(grounder, scene, text, expected):
     assert _did(_ground(grounder, scene, text)) == expected

@@ -183,10 +183,10 @@ def _repair(data: dict, err: dict) -> tuple[tuple, str] | None:
     new = node
     if kind.startswith("int_") and type(node) is not int:
         new = _as_int(node)
-    elif kind in ("greater_than_equal", "greater_than") and isinstance(node, (int, float)):
-        new = ctx.get("ge", ctx.get("gt", node))
-    elif kind in ("less_than_equal", "less_than") and isinstance(node, (int, float)):
-        new = ctx.get("le", ctx.get("lt", node))
+    elif kind == "greater_than_equal" and isinstance(node, int | float):
+        new = ctx["ge"]
+    elif kind == "less_than_equal" and isinstance(node, int | float):
+        new = ctx["le"]
     elif kind == "string_too_long" and isinstance(node, str):
         new = node[: ctx["max_length"]]
     elif kind == DICE_ERROR:
