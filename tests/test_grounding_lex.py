@@ -75,3 +75,11 @@ def test_the_lexicon_links_an_everyday_word_to_the_one_thing_it_stands_for(groun
 ])
 def test_everyday_words_for_things_ground_or_ask(grounder, scene, text, expected):
     assert _did(_ground(grounder, scene, text)) == expected
+
+
+@pytest.mark.parametrize("scene,text,expected", [
+    (MEDBAY, "have a look at the overturned beds", ("look", None, None, None)),  # no question to the doctor
+    (TROLL_DOWN, "take a nap by the lantern post", ("rest", None, None, None)),
+])
+def test_a_light_verb_lends_its_action_to_the_noun_after_it(grounder, scene, text, expected):
+    assert _did(_ground(grounder, scene, text)) == [expected]

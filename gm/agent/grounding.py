@@ -87,17 +87,20 @@ def acting_pc(world: World, actor: str | None = None) -> CharacterState | None:
 
 
 _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "both", "its", "one", "two"}
+# verbs that lend their action to the noun after them: "take a nap" naps, "have a look" looks
+_LIGHT_VERBS = re.compile(r"\b(take|takes|taking|took|have|has|having|had|get|gets|getting|got|grab|catch|give it)"
+                          r" (a|an|some|another)( quick| short| long| good| little)?$")
 
 
 def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
-    after a determiner it is a noun ("raises both hands" hands nothing over). Apostrophes don't count
-    ("lets roll" is "let's roll")."""
+    after a determiner it is a noun ("raises both hands" hands nothing over), unless a light verb lends it
+    its action ("take a nap", "have a look"). Apostrophes don't count ("lets roll" is "let's roll")."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
-        if not before or before[-1] not in _DETERMINERS:
+        if not before or before[-1] not in _DETERMINERS or _LIGHT_VERBS.search(" ".join(before)):
             return True
     return False
 
