@@ -90,6 +90,14 @@ def inspect(save: Path) -> tuple[int, bool]:
     return world.turn, pending
 
 
+def _children_cpu() -> float:
+    """User+system CPU seconds of the finished child processes (the plays; the soak's own checks are small)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: random.Random | None = None) -> dict:
     rng = rng or random.Random(seed)
     lines = walkthrough(seed, work)
@@ -100,13 +108,20 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
     expected = json.loads(ref_out.splitlines()[-1])
 
     save = work / "soak"
-    killed = mid_turn = 0
-    started = time.perf_counter()
+    killed = mid_turn = resumes = 0
+    unreadable: list[str] = []  # why a save failed its checks after a kill; the soak stops at the first
+    started, cpu_before = time.perf_counter(), _children_cpu()
+    loads = [os.getloadavg()[0]]
     while killed < kills:
-        done, waiting = inspect(save) if created(save) else (0, False)
+        try:
+            done, waiting = inspect(save) if created(save) else (0, False)
+        except Exception as exc:  # noqa: BLE001 -- a save that fails its checks is the finding, reported below
+            unreadable.append(f"after kill {killed}: {type(exc).__name__}: {exc}")
+            break
         rest = lines[done + (1 if waiting else 0):]
         if not rest:
             break
+        resumes += created(save)
         args = ["--resume", str(save)] if created(save) else [str(CAMPAIGN), "--seed", str(seed), "--save", str(save)]
         proc = play(args, rest, work)
         playing = threading.Event()  # set at the first turn this process reports: start-up is not the point
@@ -121,8 +136,16 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
             killed += 1
         reader.join(timeout=10)
         proc.stderr.read()
-        if created(save):
-            mid_turn += inspect(save)[1]
+        loads.append(os.getloadavg()[0])
+        if created(save) and not unreadable:
+            try:
+                mid_turn += inspect(save)[1]
+            except Exception as exc:  # noqa: BLE001 -- as above
+                unreadable.append(f"after kill {killed}: {type(exc).__name__}: {exc}")
+                break
+    if unreadable:
+        return {"kills": killed, "kills_mid_turn": mid_turn, "resumes": resumes, "unreadable_saves": unreadable,
+                "identical": False, "clips_left_out": None, "diff": None}
     done, waiting = inspect(save)
     final = play(["--resume", str(save), "--session-video"], lines[done + (1 if waiting else 0):] or ["look"], work)
     out, err = final.communicate(timeout=1800)
@@ -135,8 +158,11 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
         state.pop(key, None), expected.pop(key, None)
     if not lines[done + (1 if waiting else 0):]:
         state.pop("turn"), expected.pop("turn")  # the final run played one extra "look"
-    return {"kills": killed, "kills_mid_turn": mid_turn, "turns": len(lines), "identical": state == expected,
-            "clips_left_out": lost_clips, "seconds": round(time.perf_counter() - started, 1),
+    return {"kills": killed, "kills_mid_turn": mid_turn, "resumes": resumes + 1, "unreadable_saves": unreadable,
+            "turns": len(lines), "identical": state == expected, "clips_left_out": lost_clips,
+            "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(_children_cpu() - cpu_before, 1),
+            "load_avg_1min": {"min": min(loads), "mean": round(sum(loads) / len(loads), 2), "max": max(loads)},
             "diff": None if state == expected else {k: (state.get(k), expected.get(k)) for k in expected
                                                      if state.get(k) != expected.get(k)}}
 
@@ -151,7 +177,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         report = soak(args.kills, Path(tmp), args.seed, args.max_delay)
     print(json.dumps(report))
-    sys.exit(0 if report["identical"] and not report["clips_left_out"] else 1)
+    sys.exit(0 if report["identical"] and not report["clips_left_out"] and not report["unreadable_saves"] else 1)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ turn 1 to turn N, with video on (a clip per turn), on one save.
 Turns are played in this process through the same path as the CLI (Game + PlaySession + the game's one
 world stream writing a clip per turn); at each milestone a separate ``worldkeeper play --resume SAVE --script``
 process plays one turn, and its whole wall time is measured (what a player waits for from typing the command
-to getting the prompt back). Prints one JSON line per milestone.
+to getting the prompt back). Prints one JSON line per milestone, with the size of ``checkpoints.sqlite``
+(only an unfinished turn needs its checkpoints, so it should not grow) and of the conversation log.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ENV = {"WORLDKEEPER_LLM": "none", "PYTHONPATH": str(ROOT)}
-WANDER = ["north", "south", "look", "east", "west", "wait"]
+# a walk that also talks: every conversation line is kept for good, so the save grows the way a played
+# campaign's does (a walk alone leaves the stored world the same size at turn 2,000 as at turn 1)
+WANDER = ["north", "talk to maud", "south", "talk to tomas", "look", "east", "west", "wait"]
 
 
 def one_turn_run(save: Path, work: Path) -> tuple[float, float]:
@@ -79,7 +82,8 @@ def main() -> None:
             game = Game.open("long", work / "saves", components=components)
             recent, recent_cpu = times[-50:] or [0.0], cpu[-50:] or [0.0]
             clips = len(list((save / "clips").glob("turn-*.mp4")))
-            print(json.dumps({"turn": game.world().turn, "clips": clips,
+            world = game.world()
+            print(json.dumps({"turn": world.turn, "clips": clips, "conversation_lines": len(world.conversation),
                               "turn_median_s": round(statistics.median(recent), 3),
                               "turn_median_cpu_s": round(statistics.median(recent_cpu), 3),
                               "one_turn_run_s": round(run, 2), "one_turn_run_cpu_s": round(run_cpu, 2),

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.service import ChannelGames, Place, Reply
-from gm.safe_text import for_discord_reply
+from gm.safe_text import for_discord
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -18,7 +18,9 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 def embed(reply: Reply) -> discord.Embed:
     colour = discord.Colour.red() if reply.error else discord.Colour.gold()
-    safe = for_discord_reply  # player and campaign text reach every part of a reply
+    def safe(text: str) -> str:  # player and campaign text reach every part of a reply
+        return for_discord(text, reply.mentions)
+
     out = discord.Embed(title=safe(reply.title)[:256], description=safe(reply.text)[:4096], colour=colour)
     for name, value in reply.fields[:10]:
         out.add_field(name=safe(name)[:256], value=safe(value)[:1024] or "—", inline=False)

@@ -27,7 +27,6 @@ from typing import NamedTuple
 
 from gm.campaign.loader import CampaignError, load_campaign, parse_campaign, resolve_campaign, shipped_campaigns
 from gm.game import Components, Game, TurnError, TurnResult, TurnWaiting
-from gm.safe_text import for_discord
 from gm.session import PlaySession
 from gm.state.store import Store, TurnRecord, WaitingAction
 
@@ -49,6 +48,9 @@ class Reply:
     ephemeral: bool = False
     roll_button: bool = False  # the turn waits for this channel's player to roll
     error: bool = False
+    # The players (Discord user ids) the reply itself mentions as <@id>; any other mention-like text in it,
+    # from a name, a line or a campaign, is made inert when it is sent (gm.safe_text.for_discord).
+    mentions: frozenset[str] = frozenset()
 
 
 def _problem(text: str) -> Reply:
@@ -71,9 +73,10 @@ LOST = "The round was lost"
 
 def _lost(exc: BaseException, actions: list[WaitingAction]) -> Reply:
     """What players are told when the round they waited in could not be played after a restart."""
-    lost = "\n".join(f"<@{a.player}>: {for_discord(a.text)}" for a in actions)[:1500]
+    lost = "\n".join(f"<@{a.player}>: {a.text}" for a in actions)[:1500]
     return Reply(LOST, "The bot restarted while these actions waited for their round, and the round could not be "
-                 f"played ({type(exc).__name__}). Please act again:\n{lost}", error=True)
+                 f"played ({type(exc).__name__}). Please act again:\n{lost}", error=True,
+                 mentions=frozenset(a.player for a in actions))
 
 
 class Place(NamedTuple):
@@ -275,9 +278,10 @@ class ChannelGames:
             text += " Waiting for a roll: press the Roll button."
         elif pending is not None:
             text += " A turn was cut off by a restart; it is finished before the next one."
-        fields = [("Players", ", ".join(f"<@{u}> as {c}" for u, c in game.players().items()) or "nobody yet"),
+        players = game.players()
+        fields = [("Players", ", ".join(f"<@{u}> as {c}" for u, c in players.items()) or "nobody yet"),
                   ("Exits", ", ".join(f"{e['direction']} → {e['to']}" for e in state["exits"]) or "none")]
-        return Reply(state["title"], text, fields + self._turn_field(game))
+        return Reply(state["title"], text, fields + self._turn_field(game), mentions=frozenset(players))
 
     async def party(self, place: Place) -> Reply:
         session = await self.session(place)
@@ -527,6 +531,7 @@ class ChannelGames:
         who = ", ".join(sorted({f"<@{a.player}>" for a in actions}))
         for reply in replies:
             reply.text = f"Played after a restart, for {who}.\n{reply.text}"[:4000]
+            reply.mentions |= {a.player for a in actions}
         return replies
 
     @staticmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from rich.console import Console
@@ -31,9 +32,11 @@ _SEQUENCE = re.compile(
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Characters a JSON line keeps but escapes, so a terminal showing the raw line never sees them.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-# Discord mentions: @everyone, @here, <@123>, <@!123>, <@&123> (roles); the mass pings alone.
-_MENTION = re.compile(r"@(?=everyone\b|here\b|[!&]?\d)")
-_MASS_MENTION = re.compile(r"@(?=everyone\b|here\b|&\d)")
+# What Discord renders live: @everyone and @here, users <@123> <@!123>, roles <@&123>, channels <#123>,
+# slash commands </name:123> and guild pages <id:browse>. A zero-width space after the '@' or '<'
+# leaves the text as it reads and makes it inert.
+_MENTION = re.compile(r"@(?=everyone\b|here\b)|<(?=@[!&]?\d+>|#\d+>|/[^<>\n]{1,100}:\d+>|id:\w+>)")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def plain(text: Any) -> str:
@@ -60,19 +63,17 @@ class TerminalConsole(Console):
         super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
-def for_discord(text: Any) -> str:
-    """A player's or author's text for a Discord message: no control characters, no working mentions."""
-    return _MENTION.sub("@\u200b", plain(text))
+def for_discord(text: Any, players: Collection[str] = ()) -> str:
+    """Text for a Discord message: no control characters, no working mention of anyone or anything.
 
-
-def for_discord_reply(text: Any) -> str:
-    """A whole bot reply: no control characters, no mass mentions (@everyone, @here, roles).
-
-    The bot's own ``<@user>`` mentions of its players stay; they cannot ping anyone (embeds never
-    do, and replies are sent with ``AllowedMentions.none()``). Player text inside a reply is made
-    safe with :func:`for_discord` where the reply is composed.
+    ``players`` are the user ids the bot itself mentions in this message (``<@id>`` of its players, shown
+    as their names; replies are sent with ``AllowedMentions.none()``, so even those never ping). Any
+    other mention-like text, such as a character named ``<@123>``, ``@everyone`` or ``<#1>``, is
+    shown as typed and stays inert.
     """
-    return _MASS_MENTION.sub("@\u200b", plain(text))
+    text = plain(text)
+    kept = {m.start() for m in _USER_MENTION.finditer(text) if m.group(1) in players}
+    return _MENTION.sub(lambda m: m.group() if m.start() in kept else m.group() + "\u200b", text)
 
 
 def for_web(data: Any) -> Any:

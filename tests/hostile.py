@@ -29,6 +29,8 @@ CAMPAIGNS = ROOT / "campaigns"
 
 # Raw bytes no human-facing output may contain: C0 controls but tab/newline, DEL, C1, bidi overrides.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What Discord would render as a live mention or ping with: users, roles, channels, slash commands, mass pings.
+LIVE_MENTION = re.compile(r"@everyone|@here|<@!?\d+>|<@&\d+>|<#\d+>|</[^<>\n]+:\d+>|<id:\w+>")
 
 
 # --- hostile campaign files -------------------------------------------------------------------
@@ -367,6 +369,42 @@ def judge_mutant(mutant: Mutant, folder: Path, index: int) -> MutantVerdict:
     completed = game.world().status == "completed"
     game.close()
     return MutantVerdict(False, False, completed, not RAW_CONTROL.search(shown), "", took, len(results))
+
+
+_joiners = iter(range(1000, 1_000_000))  # a new Discord user for each /join line
+
+
+async def bot_line(bot, user, line: str):
+    """Send one player line through the bot's handlers, as Discord calls them (/event, /join, /roll, else
+    /act); ``bot`` is tests/test_bot.py's Bot. Returns the fake interaction holding what was sent."""
+    from test_bot import FakeUser
+
+    from bot.cogs import DirectorCog, PlayCog
+
+    if line.startswith("/event "):
+        return await bot.call(bot.director, DirectorCog.event, user, line[len("/event "):])
+    if line.startswith("/join "):
+        return await bot.call(bot.play, PlayCog.join, FakeUser(next(_joiners), line[:20]), line[len("/join "):])
+    if line.startswith("/roll "):
+        return await bot.call(bot.play, PlayCog.roll, user, line[len("/roll "):])
+    return await bot.act(user, line)
+
+
+def discord_problems(interaction, players) -> list[str]:
+    """What is wrong with the last reply the bot sent: mentions allowed, a raw control byte or a live mention
+    (of anyone but the game's own ``players``, which the bot names itself), or a turn that raised (the bot
+    says "That turn failed" where the terminal would show a traceback)."""
+    sent = interaction.sent[-1]
+    mentions = sent["allowed_mentions"]
+    embed = sent["embed"]
+    parts = [embed.title or "", embed.description or ""] + [f.name + f.value for f in embed.fields]
+    own = {f"<@{player}>" for player in players}
+    problems = ["mentions allowed"] if mentions.everyone or mentions.users or mentions.roles else []
+    problems += [f"raw control byte in {part[:60]!r}" for part in parts if RAW_CONTROL.search(part)]
+    problems += [f"live mention in {part[:60]!r}" for part in parts if set(LIVE_MENTION.findall(part)) - own]
+    if embed.title == "That turn failed":
+        problems.append(f"the turn raised: {embed.description[:200]!r}")
+    return problems
 
 
 @dataclass

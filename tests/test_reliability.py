@@ -27,8 +27,8 @@ import pytest
 from rich.console import Console
 
 from conftest import ROOT, run_cli, worldkeeper_cmd
-from hostile import (HOSTILE_LINES, JOIN, RAW_CONTROL, ViewerServer, allowed, campaign_mutants, judge_line,
-                     judge_mutant, sql_state, state_change)
+from hostile import (HOSTILE_LINES, JOIN, RAW_CONTROL, ViewerServer, allowed, bot_line, campaign_mutants,
+                     discord_problems, judge_line, judge_mutant, sql_state, state_change)
 
 from gm.campaign.loader import CampaignError, parse_campaign
 from gm.campaign.templates import Templates
@@ -303,52 +303,32 @@ def test_hostile_lines_through_the_viewer(tmp_path):
         game.close()
 
 
-def test_hostile_lines_through_the_bot(tmp_path):
+def test_hostile_lines_through_the_bot(tmp_path, caplog):
+    """Every line through the bot's handlers: no illicit change, nothing logged as an error, and no reply
+    with a raw control byte, a live mention or a turn that raised (see hostile.discord_problems)."""
     from test_bot import ALICE, HERE, Bot, make_games
 
-    from bot.cogs import CampaignCog, DirectorCog, PlayCog
+    from bot.cogs import CampaignCog, PlayCog
+
+    assert len(HOSTILE_LINES) >= 60
 
     async def scenario():
         bot = Bot(make_games(tmp_path, window=0.05))
         await bot.call(bot.campaign, CampaignCog.start, ALICE, "lantern-of-mirefen", None)
         await bot.call(bot.play, PlayCog.join, ALICE, "Wren")
-        url = _url((await bot.games.session(HERE)).game)
+        game = (await bot.games.session(HERE)).game
+        url = _url(game)
         for line, kind in HOSTILE_LINES:
             before = sql_state(url)
-            if line.startswith("/event "):
-                reply = await bot.call(bot.director, DirectorCog.event, ALICE, line[len("/event "):])
-            elif line.startswith("/join "):
-                reply = await bot.call(bot.play, PlayCog.join, FakeUserFor(line), line[len("/join "):])
-            elif line.startswith("/roll "):
-                reply = await bot.call(bot.play, PlayCog.roll, ALICE, line[len("/roll "):])
-            else:
-                reply = await bot.act(ALICE, line)
+            reply = await bot_line(bot, ALICE, line)
             change = state_change(before, sql_state(url))
             assert allowed(kind, change, players=kind == JOIN), (line[:60], change)
-            _assert_discord_safe(reply)
+            assert discord_problems(reply, game.players()) == [], line[:60]
         bot.games.close()
 
-    run = asyncio.run
-    run(scenario())
-
-
-_users = iter(range(1000, 2000))
-
-
-def FakeUserFor(line: str):  # noqa: N802 - a new player for each /join line
-    from test_bot import FakeUser
-
-    return FakeUser(next(_users), line[:20])
-
-
-def _assert_discord_safe(interaction) -> None:
-    sent = interaction.sent[-1]
-    assert sent["allowed_mentions"].everyone is False
-    embed = sent["embed"]
-    parts = [embed.title or "", embed.description or ""] + [f.name + f.value for f in embed.fields]
-    for part in parts:
-        assert not RAW_CONTROL.search(part), part[:80]
-        assert "@everyone" not in part and "@here" not in part, part[:80]
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(scenario())
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[-2000:]
 
 
 # --- #12.6 the viewer's hosts and origins ------------------------------------------------------------

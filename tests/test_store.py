@@ -114,6 +114,50 @@ def test_two_writers_cannot_both_store_a_turn(mirefen_path, tmp_path):
     assert [t.input for t in store.turns("g")] == ["a"]
 
 
+def test_the_world_kept_after_a_turn_is_the_world_sql_gives_back(mirefen_path, saves):
+    """The store keeps the world it just stored rather than reading the whole game back each turn, and appends
+    conversation lines without loading the old ones: what it keeps must be what a fresh read of SQL gives."""
+    game = Game.create(mirefen_path, saves, name="kept", seed=1)
+    for line in ["talk to tomas", "north", "talk to maud", "south", "talk to tomas", "/event a lost goose"]:
+        game.act(line)
+    kept = game.store.load("kept")
+    assert [(x.turn, x.speaker) for x in kept.conversation] == [(1, "tomas"), (3, "maud"), (3, "maud"), (5, "tomas")]
+    fresh = Store(game.store.url)
+    try:
+        read = fresh.load("kept")
+        assert read == kept and read.referents == kept.referents  # what SQL does not keep is not kept either
+    finally:
+        fresh.close()
+    # a copy's conversation log is its own: a line heard in a working world is not in the stored one
+    working = kept.copy()
+    working.conversation.append(working.conversation[0])
+    assert len(game.store.load("kept").conversation) == 4
+    game.close()
+
+
+def test_a_turn_reads_the_world_from_sql_at_most_once(mirefen_path, saves):
+    """Every node of a turn works on the stored world plus the turn's events: read once (on opening), then
+    kept per turn and after the commit, never rebuilt from SQL node by node nor read back after storing. The
+    conversation log, which grows with the campaign, is the telltale: storing a turn appends to it unread."""
+    from sqlalchemy import event
+
+    game = Game.create(mirefen_path, saves, name="reads", seed=1)
+    game.close()
+    game = Game.open("reads", saves)
+    reads: list[str] = []
+    event.listen(game.store.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: reads.append(statement)
+                 if statement.lstrip().upper().startswith("SELECT") and "conversation_lines.text" in statement
+                 else None)
+    per_turn = []
+    for line in ["talk to tomas", "north", "take the smoked fish", "south", "/status"]:
+        reads.clear()
+        game.act(line)
+        per_turn.append(len(reads))
+    assert per_turn == [1, 0, 0, 0, 0], per_turn
+    game.close()
+
+
 def test_entities_added_in_play_persist(mirefen_path, saves):
     game = Game.create(mirefen_path, saves, name="robot")
     game.act("/event A giant red robot with glowing eyes lands on the green")

@@ -32,11 +32,13 @@ import numpy as np
 from gm.actions import ACTIONS, REGISTRY, Candidate, resolve
 from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
+from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
 from gm.agent.interpret import Interpretation
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
+from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
 from gm.state.world import CharacterState, World
@@ -87,7 +89,9 @@ _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "b
 
 def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
-    after a determiner it is a noun ("raises both hands" hands nothing over)."""
+    after a determiner it is a noun ("raises both hands" hands nothing over). Apostrophes don't count
+    ("lets roll" is "let's roll")."""
+    text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
@@ -215,6 +219,11 @@ class EmbeddingGrounder:
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
+        if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
+            cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
+        if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
+            # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
+            cues = cues - {Action.use_skill} | {Action.learn}
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
@@ -319,17 +328,26 @@ class EmbeddingGrounder:
         return named[0] if named else (c.referred[0] if c.referred else None)
 
     def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
-        """A question or remark with no other action in it is said to whoever is here."""
-        spoken = c.line.question or c.line.speech is not None
+        """A question or remark with no other action in it is said to whoever is here; a gesture toward one
+        person here (``*taps the drone's shell*``) greets them. Words that do something with a thing here
+        ("slots the cell into the drone. "There you go."") are that action, not a remark."""
+        spoken = c.line.question or _said(c)
+        asking = bool(_WH.match(normalize(c.text)))
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
-        if _WH.match(normalize(c.text)):  # "why is the mech shooting at people?" asks about shooting
+        if asking:  # "why is the mech shooting at people?" asks about shooting
             other &= {Action.look, Action.learn, Action.recruit}
-        if not spoken or other:
+        things = {k for k in c.named if k in world.items and _available(world, me, k)}
+        if things and not asking and Action.talk not in c.cues:
             return None
         people = [ch for ch in world.present() if (me is None or ch.key != me.key) and not ch.in_party
                   and ch.alive and ch.disposition != "hostile"]
         named = [ch for ch in people if ch.key in c.named] or [ch for ch in people if ch.key in c.referred[:1]]
+        if c.line.emote and not spoken and len(named) == 1 and not things:
+            spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
+            other -= {Action.give}
+        if not spoken or other:
+            return None
         if len(named) == 1 or len(people) == 1:
             who = (named or people)[0]
         elif people:
@@ -368,7 +386,7 @@ class EmbeddingGrounder:
             n = len(cand.phrasings)
             score = float(sims[i:i + n].max())
             i += n
-            if not self._consistent(world, cand, c, choices):
+            if not self._consistent(world, cand, c, choices) or _leaves_out_an_item(world, cand, c):
                 continue
             action = cand.intent.action
             if cand.names and said & cand.names or set(cand.keys) & set(c.referred[:2]):
@@ -401,13 +419,20 @@ class EmbeddingGrounder:
             return False
         if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
             return False  # putting something back somewhere, or naming one's weapon, is no drop
+        # a gift the story waits for may go unsaid when the words say giving ("here you go, your rock's back")
+        expected = Action.give in c.cues and (intent.item, intent.target) in wanted_gifts(world)
         if intent.action in (Action.take, Action.drop, Action.give) and intent.item not in meant:
             # "feed the wolf": feeding may leave the item unsaid (the ranking picks it), unless another is meant
-            unsaid = not (meant & items) and _FEED.search(normalize(c.text))
+            unsaid = not (meant & items) and (_FEED.search(normalize(c.text)) or expected)
             if not (intent.action is Action.give and unsaid) and len(items) > 1:
                 return False
         if intent.action is Action.give:  # to the one person here only when the words say giving
-            return intent.target in meant or (len(targets) == 1 and Action.give in c.cues)
+            return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
+                expected and not meant & targets)
+        if any(k in world.items and not _available(world, None, k) and words(c.text) & _called(world, k)
+               for k in named) and not (
+                intent.action is Action.talk and (Action.talk in c.cues or c.line.question or _said(c))):
+            return False  # "I heal Okafor with my medkit" with no medkit: nothing else, the player hears why
         if intent.action is Action.move:
             places = named & set(world.campaign.locations) - {world.party_location}
             if places:
@@ -439,7 +464,10 @@ class EmbeddingGrounder:
         best, score = ranked[0]
         unsaid = [(cand.label, cand.intent) for cand, _ in ranked if cand.intent.action is Action.give
                   and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
-        if best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things in hand: ask
+        wanted = [(label, i) for label, i in unsaid if (i.item, i.target) in wanted_gifts(world)]
+        if best.intent.action is Action.give and len(unsaid) > 1 and len(wanted) == 1:
+            return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)  # the one the story waits for
+        elif best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things: ask
             items = " or the ".join(world.items[i.item].name for _, i in unsaid)
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
                                                            f"the {items}?", via="embedding", candidates=top,
@@ -475,6 +503,17 @@ class EmbeddingGrounder:
             options = " or ".join(cand.label for cand, _ in ranked[:2])
             return f"I'm not sure what you mean. Do you want to {options}?"
         return "I'm not sure what you mean. What does your character do?"
+
+
+def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
+    """Whether the words name an item (at hand or not) that this candidate has no part for, and nothing in
+    them says the candidate's action: "I heal Okafor with my medkit" is no talk with Okafor, "put the stone
+    back in the lantern" no climb of the lantern post. Weapons and tools in an attack or a skill are its
+    instruments, and a question or words said aloud may be about an item."""
+    action = cand.intent.action
+    if action in c.cues or action in (Action.attack, Action.use_skill) or c.line.question or c.line.speech:
+        return False
+    return any(k in world.items and k not in cand.keys for k in c.named)
 
 
 def _merged(steps: list[Intent]) -> list[Intent]:
@@ -533,6 +572,30 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
         return me is not None and (world.knows_skill(me.key, key) or any(
             key in world.spec(ch.key).teaches for ch in world.present()))
     return False
+
+
+def _called(world: World, key: str) -> set[str]:
+    """The words of an item's own name, aliases and id (not of its looks: "golden light" names no flask)."""
+    item = world.campaign.items[key]
+    return words(" ".join([key, item.name, *item.aliases])) - STOP
+
+
+def _said(c: Clause) -> bool:
+    """Whether the clause holds words said aloud (a line's quoted speech belongs to the clause it is in)."""
+    if c.line.speech is None:
+        return False
+    speech = set(normalize(c.line.speech).split())
+    return len(speech & set(normalize(c.text).split())) * 2 >= len(speech)
+
+
+def _own_skills(world: World, me: CharacterState | None) -> list[str]:
+    return [s for who, s in world.skills if me is not None and who == me.key]
+
+
+def _teachers_here(world: World, me: CharacterState | None) -> list[CharacterState]:
+    """Who here could teach ``me`` a skill it does not know yet."""
+    return [ch for ch in world.present() if ch.alive and (me is None or ch.key != me.key) and me is not None
+            and any(not world.knows_skill(me.key, s) for s in world.spec(ch.key).teaches)]
 
 
 def _label(world: World, key: str) -> str:

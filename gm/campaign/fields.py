@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic_core import PydanticCustomError
 
 from gm.rules.dice import DiceError, check_expression
 
@@ -17,12 +18,15 @@ Id = Annotated[
 Text = Annotated[str, Field(max_length=4000)]
 
 
+DICE_ERROR = "dice"  # the error type of a dice expression out of bounds (a save's campaign reads it capped)
+
+
 def _rollable(expr: str) -> str:
     """Dice that can always be rolled within the bounds of :func:`gm.rules.dice.check_expression`."""
     try:
         check_expression(expr)
     except DiceError as exc:
-        raise ValueError(str(exc)) from None
+        raise PydanticCustomError(DICE_ERROR, "{error}", {"error": str(exc)}) from None
     return expr
 
 

@@ -7,6 +7,7 @@ so the CLI, the bot and tests can show them without a traceback.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,9 +15,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from gm.campaign.checks import reference_problems
+from gm.campaign.fields import DICE_ERROR
 from gm.campaign.schema import Campaign
 from gm.campaign.templates import template_problems
 from gm.campaign.yamlsource import Mark, YamlDocument, YamlSourceError, read_yaml
+from gm.rules.dice import capped
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ def _describe(err: dict) -> str:
         got = err.get("input")
         shown = "{" + ", ".join(map(str, got)) + "}" if isinstance(got, dict) else repr(got)
         return f"{shown} is {err['msg']}"
+    if kind == DICE_ERROR:
+        return err["msg"]
     if kind == "value_error" and "error" in err.get("ctx", {}):
         return str(err["ctx"]["error"])
     msg = err["msg"]
@@ -107,6 +114,101 @@ def parse_campaign(raw: bytes | str, source: str = "<campaign>", *, check_templa
     if problems:
         raise CampaignError(problems)
     return campaign
+
+
+def parse_stored_campaign(raw: bytes | str, source: str) -> Campaign:
+    """The campaign stored in a save, read as it was when the game began.
+
+    Validation grows stricter over time (strict numbers, bounded dice, plain YAML only), and a save
+    made before must still open and play. What today's checks refuse is read the way it can be (``hp:
+    true`` as 1, ``!!binary`` as its text, ``1000000d1000000`` as ``100d1000``, a number past a bound
+    as the bound, an unknown key left out), and the whole is said in one warning naming ``source``, each
+    field and what it was read as. What cannot be read that way still raises :class:`CampaignError`.
+    """
+    try:
+        return parse_campaign(raw, source, check_templates=False)
+    except CampaignError as strict:
+        refused = strict
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    try:
+        doc = read_yaml(raw, lenient=True)
+    except YamlSourceError:
+        raise refused from None
+    repairs: dict[tuple, list[str]] = {}  # what was read otherwise, by field, in the order found
+    for path, message in doc.repairs:
+        repairs.setdefault(path, []).append(message)
+    for _ in range(_REPAIR_PASSES):
+        try:
+            campaign = Campaign.model_validate(doc.data)
+            break
+        except ValidationError as exc:
+            fixed = [r for e in exc.errors() if (r := _repair(doc.data, e)) is not None]
+            if not fixed:
+                raise CampaignError([_problem(source, doc, tuple(e["loc"]), _describe(e))
+                                     for e in exc.errors()]) from None
+            for path, message in fixed:
+                repairs.setdefault(path, []).append(message)
+    else:
+        raise refused
+    problems = [_problem(source, doc, path, msg) for path, msg in reference_problems(campaign)]
+    if problems:
+        raise CampaignError(problems)
+    fields = []
+    for path, messages in repairs.items():
+        mark, _ = doc.locate(path)
+        fields.append(f"  {f'{mark.line}:{mark.column}: ' if mark else ''}{_path_text(path)}: {'; '.join(messages)}")
+    log.warning("%s: the stored campaign holds what today's validation refuses; the game goes on with it read "
+                "leniently (line:column in the stored campaign):\n%s", source, "\n".join(fields))
+    return campaign
+
+
+_REPAIR_PASSES = 8  # each pass repairs every error pydantic reports; a repair can uncover a deeper one
+
+
+def _repair(data: dict, err: dict) -> tuple[tuple, str] | None:
+    """Change the value an error points at into one today's schema takes, in place: (path, what was done)."""
+    parent, path = None, ()
+    node = data
+    for part in err["loc"]:  # the deepest part of the error's path present in the data (skip union tags)
+        if isinstance(node, (dict, list)) and (part in node if isinstance(node, dict)
+                                               else isinstance(part, int) and 0 <= part < len(node)):
+            parent, node, path = node, node[part], path + (part,)
+    if parent is None:
+        return None
+    key, kind, ctx = path[-1], err["type"], err.get("ctx", {})
+    if kind == "extra_forbidden" and isinstance(parent, dict):
+        del parent[key]
+        return path, "an unknown key, left out"
+    new = node
+    if kind.startswith("int_") and type(node) is not int:
+        new = _as_int(node)
+    elif kind == "greater_than_equal" and isinstance(node, int | float):
+        new = ctx["ge"]
+    elif kind == "less_than_equal" and isinstance(node, int | float):
+        new = ctx["le"]
+    elif kind == "string_too_long" and isinstance(node, str):
+        new = node[: ctx["max_length"]]
+    elif kind == DICE_ERROR:
+        new = capped(node) or "0"  # dice that no cap makes rollable roll nothing rather than fail every turn
+    if new is None or new == node and type(new) is type(node):
+        return None
+    parent[key] = new
+    return path, f"{_describe(err)}; read as {new!r}"
+
+
+def _as_int(value) -> int | None:
+    """A number as an earlier, lax version read it: true as 1, "12" as 12, 12.0 as 12."""
+    if isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _template_problem(source: str, doc: YamlDocument, name: str, message: str, line: int | None) -> Problem:

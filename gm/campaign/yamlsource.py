@@ -54,6 +54,7 @@ class YamlDocument:
     data: Any
     marks: dict[Path, Mark] = field(default_factory=dict)
     block_scalars: set[Path] = field(default_factory=set)  # `|` and `>` values: their text starts a line below
+    repairs: list[tuple[Path, str]] = field(default_factory=list)  # lenient reading: what was read otherwise
 
     def locate(self, path: Path) -> tuple[Mark | None, Path]:
         """The mark of the deepest part of ``path`` present in the file, and that part.
@@ -107,34 +108,55 @@ def _check_shape(text: str) -> None:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, lenient: bool = False) -> None:
         self.constructor = _Loader("")  # only its scalar constructors are used
         self.marks: dict[Path, Mark] = {}
         self.block_scalars: set[Path] = set()
+        self.lenient = lenient
+        self.repairs: list[tuple[Path, str]] = []
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.marks.setdefault(path, _mark(node.start_mark))  # type: ignore[arg-type]
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if node.tag not in COLLECTION_TAGS:
-                raise YamlSourceError(f"a {_tag_name(node.tag)} is not allowed here: use a plain list or mapping",
-                                      _mark(node.start_mark))
+                if not self.lenient:
+                    raise YamlSourceError(f"a {_tag_name(node.tag)} is not allowed here: use a plain list or "
+                                          "mapping", _mark(node.start_mark))
+                self.repairs.append((path, f"a {_tag_name(node.tag)}, read as a plain list or mapping"))
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        if node.tag not in SCALAR_TAGS:
-            hint = " (put it in quotes to use it as text)" if node.tag == _CORE + "timestamp" else ""
-            raise YamlSourceError(f"{node.value[:40]!r} is read as a {_tag_name(node.tag)}; campaign files hold "
-                                  f"text, numbers, true/false and null{hint}", _mark(node.start_mark))
         if node.style in ("|", ">"):
             self.block_scalars.add(path)
+        if node.tag not in SCALAR_TAGS:
+            if not self.lenient:
+                hint = " (put it in quotes to use it as text)" if node.tag == _CORE + "timestamp" else ""
+                raise YamlSourceError(f"{node.value[:40]!r} is read as a {_tag_name(node.tag)}; campaign files "
+                                      f"hold text, numbers, true/false and null{hint}", _mark(node.start_mark))
+            value = self._as_text(node)
+            self.repairs.append((path, f"a {_tag_name(node.tag)}, read as the text {value[:40]!r}"))
+        else:
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:
+                raise YamlSourceError(f"bad value {node.value[:40]!r}: {exc}", _mark(node.start_mark)) from None
+        if isinstance(value, str) and (bad := UNPRINTABLE.search(value)):
+            if not self.lenient:
+                raise YamlSourceError(f"the text holds the control character U+{ord(bad.group()):04X}; campaign "
+                                      "text must be printable", _mark(node.start_mark))
+            value = UNPRINTABLE.sub("", value)
+            self.repairs.append((path, "control characters, left out of the text"))
+        return value
+
+    def _as_text(self, node: yaml.ScalarNode) -> str:
+        """A tagged scalar as the text an earlier version read it as: !!binary decoded, a date in ISO form."""
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            raise YamlSourceError(f"bad value {node.value[:40]!r}: {exc}", _mark(node.start_mark)) from None
-        if isinstance(value, str) and (bad := UNPRINTABLE.search(value)):
-            raise YamlSourceError(f"the text holds the control character U+{ord(bad.group()):04X}; campaign text "
-                                  "must be printable", _mark(node.start_mark))
-        return value
+        except (yaml.YAMLError, ValueError, OverflowError):
+            return node.value
+        if isinstance(value, bytes):
+            return value.decode("utf-8", errors="replace")
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -156,8 +178,12 @@ def _tag_name(tag: str | None) -> str:
     return f"!!{tag[len(_CORE):]} value" if tag and tag.startswith(_CORE) else f"{tag} value"
 
 
-def read_yaml(raw: bytes) -> YamlDocument:
-    """Parse one YAML document from bytes, bounded and located. Raises YamlSourceError."""
+def read_yaml(raw: bytes, *, lenient: bool = False) -> YamlDocument:
+    """Parse one YAML document from bytes, bounded and located. Raises YamlSourceError.
+
+    ``lenient`` reads what a campaign file may no longer hold, the way earlier versions did (a tagged
+    value as text, control characters left out), each noted in ``repairs``: for a save's stored copy.
+    """
     if len(raw) > MAX_BYTES:
         raise YamlSourceError(f"the file is {len(raw)} bytes; campaign files are limited to {MAX_BYTES} bytes",
                               Mark(1, 1))
@@ -191,6 +217,6 @@ def read_yaml(raw: bytes) -> YamlDocument:
         raise YamlSourceError("the document is nested too deeply") from None
     if root is None:
         raise YamlSourceError("the file holds no YAML document", Mark(1, 1))
-    builder = _Builder()
+    builder = _Builder(lenient)
     data = builder.build(root, ())
-    return YamlDocument(data, builder.marks, builder.block_scalars)
+    return YamlDocument(data, builder.marks, builder.block_scalars, builder.repairs)

@@ -81,6 +81,33 @@ def check_expression(expr: str, *, trial_rolls: bool = True) -> None:
                 raise DiceError(f"{expr!r} cannot be rolled: {exc}") from None
 
 
+def capped(expr: str) -> str | None:
+    """``expr`` with its dice cut down to the bounds (sides at most MAX_SIDES, MAX_DICE dice in all), if that
+    can then be rolled; None if it cannot be (not dice notation, or unbounded for another reason).
+
+    For dice stored before the bounds existed (a save's campaign): ``1000000d1000000`` reads as ``100d1000``.
+    """
+    try:
+        tree = d20.parse(expr)
+    except d20.RollError:
+        return None
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, d20.diceast.Dice):
+            found.append(node)
+        stack.extend(node.children)
+    for node in found:
+        node.num = max(0, min(node.num, MAX_DICE // len(found)))
+        if node.size != "%" and int(node.size) > MAX_SIDES:
+            node.size = MAX_SIDES
+    try:
+        check_expression(str(tree))
+    except DiceError:
+        return None
+    return str(tree)
+
+
 def _bounds(node, dice: list[int]) -> tuple[int, int]:
     """The interval a node's value lies in (interval arithmetic over d20's tree); counts dice in ``dice``."""
     match node:

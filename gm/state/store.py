@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from gm.campaign.loader import parse_campaign
+from gm.campaign.loader import CampaignError, parse_stored_campaign
 from gm.campaign.schema import Campaign, CharacterKind
 from gm.state.db import make_engine
 from gm.state.models import (
@@ -86,9 +86,16 @@ class GameSummary:
     updated_at: datetime
 
 
-@lru_cache(maxsize=32)
-def _campaign(source: str) -> Campaign:
-    return parse_campaign(source, "<saved campaign>", check_templates=False)
+@lru_cache(maxsize=32)  # once per process and save: a turn reads the world often, and any warning is said once
+def _campaign(source: str, where: str) -> Campaign:
+    return parse_stored_campaign(source, where)
+
+
+def _stored_campaign(session: Session, game: GameRow) -> Campaign:
+    """A game's campaign as stored when it began; warnings and errors name the save's file and game."""
+    url = session.get_bind().url
+    place = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    return _campaign(game.campaign_source, f"{place} (game {game.name!r}, its stored campaign)")
 
 
 class Store:
@@ -113,6 +120,7 @@ class Store:
                            party_location=world.party_location, status="active", owner=owner)
             session.add(game)
             _write_world(session, game, world)
+        self._cache.pop(name, None)  # a game of this name deleted through another store: read the new one
         return world
 
     def exists(self, name: str) -> bool:
@@ -122,7 +130,7 @@ class Store:
     def games(self) -> list[GameSummary]:
         with self._sessions() as session:
             rows = session.scalars(select(GameRow).order_by(GameRow.updated_at.desc())).all()
-            return [GameSummary(g.name, g.campaign_id, _campaign(g.campaign_source).title, g.turn, g.status,
+            return [GameSummary(g.name, g.campaign_id, _title(session, g), g.turn, g.status,
                                 g.party_location, g.updated_at) for g in rows]
 
     def delete_game(self, name: str) -> None:
@@ -130,6 +138,7 @@ class Store:
             game = _game(session, name)
             session.execute(delete(TurnRow).where(TurnRow.game_id == game.id))
             session.delete(game)
+        self._cache.pop(name, None)
 
     def owner(self, name: str) -> str | None:
         with self._sessions() as session:
@@ -215,6 +224,15 @@ class Store:
                                     narration=record.narration, plans=record.plans))
         except IntegrityError as exc:
             raise TurnConflict(f"turn {record.number} of {name!r} was stored by another writer") from exc
+        self._remember(name, world)
+
+    def _remember(self, name: str, world: World) -> None:
+        """Keep the world just stored as the one ``load`` hands out at its turn, so the next turn does not read
+        the whole game back (its conversation log grows with the campaign). What SQL does not keep is left out,
+        so it equals what any other process reads."""
+        stored = world.copy()
+        stored.referents = []
+        self._cache[name] = stored
 
     def turns(self, name: str, since: int = 0) -> list[TurnRecord]:
         with self._sessions() as session:
@@ -305,8 +323,16 @@ def _game(session: Session, name: str) -> GameRow:
     return game
 
 
+def _title(session: Session, game: GameRow) -> str:
+    """The campaign's title for a list of saves; a save whose campaign cannot be read is still listed."""
+    try:
+        return _stored_campaign(session, game).title
+    except CampaignError:
+        return game.campaign_id
+
+
 def _read_world(session: Session, game: GameRow) -> World:
-    world = World(campaign=_campaign(game.campaign_source), seed=game.seed, turn=game.turn,
+    world = World(campaign=_stored_campaign(session, game), seed=game.seed, turn=game.turn,
                   party_location=game.party_location, previous_location=game.previous_location, status=game.status)
     for c in game.characters:
         world.characters[c.key] = CharacterState(
@@ -362,7 +388,12 @@ def _write_world(session: Session, game: GameRow, world: World) -> None:
     _sync(game.facts, {f: dict(fact=f, turn=t) for f, t in world.facts.items()}, LearnedFactRow, key_attr="fact")
     _sync(game.gifts, {"/".join(g): dict(item=g[0], giver=g[1], receiver=g[2]) for g in world.gifts}, GiftRow,
           key_attr="_triple")
-    for seq in range(len(game.conversation), len(world.conversation)):  # the log only grows
+    # the log only grows: append the new lines without loading the stored ones (a turn's write must not cost
+    # more the longer the campaign has talked)
+    if game.id is None:
+        session.flush()  # a new game: its id, for the lines' rows
+    last = session.scalar(select(func.max(ConversationRow.seq)).where(ConversationRow.game_id == game.id))
+    for seq in range(0 if last is None else last + 1, len(world.conversation)):
         x = world.conversation[seq]
-        game.conversation.append(ConversationRow(seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
-                                                 topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))
+        session.add(ConversationRow(game_id=game.id, seq=seq, turn=x.turn, speaker=x.speaker, listener=x.listener,
+                                    topic=x.topic, manner=x.manner, text=x.text, asked=x.asked))

@@ -160,13 +160,16 @@ class World:
         return world
 
     def copy(self) -> World:
-        """A working copy for a turn; the campaign itself is immutable and shared."""
-        campaign, self.campaign = self.campaign, None  # type: ignore[assignment]
+        """A working copy for a turn. The campaign is immutable and shared; so are the conversation's lines
+        (frozen, append-only): the copy gets its own list of the same lines, not a deep copy of each, which
+        made every copy (several a turn) slower the longer the campaign had been talking."""
+        campaign, conversation = self.campaign, self.conversation
+        self.campaign, self.conversation = None, []  # type: ignore[assignment]
         try:
             clone = copy.deepcopy(self)
         finally:
-            self.campaign = campaign
-        clone.campaign = campaign
+            self.campaign, self.conversation = campaign, conversation
+        clone.campaign, clone.conversation = campaign, list(conversation)
         return clone
 
     # --- queries ---------------------------------------------------------------
