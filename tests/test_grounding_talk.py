@@ -46,6 +46,7 @@ LINES = [
     # a gift the story waits for may go unsaid when the words say giving; the knife in hand is not food
     (REEDS, "give the grey wolf a snack", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "feed the big wolf", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    (REEDS, "I throw the wolf a bit of fish", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     # an offer put as a question is the offer, not small talk
     (SHAFT, "you want my power cell, little guy?", {"action": "give", "item": "power-cell", "target": "pip"}),
     # putting a thing into someone is giving it; the quoted words belong to their own clause
@@ -66,6 +67,10 @@ LINES = [
     (GREEN, "what's north of here?", {"action": "talk", "target": "tomas"}),
     (HUT, "can the heart-stone be fixed?", {"action": "talk", "target": "maud"}),
     (HUT, "can I search the jars?", {"action": "check", "approach": "search"}),
+    # asking about a place is no journey; asking someone who is not here reaches no one else
+    (GREEN, "tell me about the animals in the reeds", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask tomas about old maud", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask old maud what trolls fear", None),
     # everyday words for being taught and for joining
     (HUT, "instruct me in your magic, witch", {"action": "learn", "skill": "sunfire-ward"}),
     (SHAFT, "wanna be friends, drone?", {"action": "recruit", "target": "pip"}),

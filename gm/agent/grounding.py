@@ -62,6 +62,9 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
 _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|^let (me|us)\b")
+_ADDRESS = re.compile(r"\b(ask|tell|talk to|talk with|speak to|speak with|chat with|greet|thank|say hi to|"
+                      r"say hello to)\s+((the|old|young|little|dr|mr|mrs|ms) )*(?P<whom>[a-z0-9-]+)")
+_ABOUT = re.compile(r"\b(about|regarding|concerning)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
@@ -339,7 +342,14 @@ class EmbeddingGrounder:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
         person here (``*taps the drone's shell*``) greets them. Words that do something with a thing here
         ("slots the cell into the drone. "There you go."") are that action, not a remark."""
-        spoken = c.line.question or _said(c)
+        # asking someone here about something is saying it: "tell me about the animals in the reeds" goes nowhere
+        about = _ABOUT.search(normalize(c.text)) if Action.talk in c.cues else None
+        if about is not None:
+            index = _name_index(world)
+            whom = {k for w in words(normalize(c.text)[:about.start()]) for k in index.get(w, ()) if k in world.characters}
+            if any(world.characters[k].location != world.party_location for k in whom):
+                about = None  # "ask maud about the troll" with Maud elsewhere is not for whoever is here
+        spoken = c.line.question or _said(c) or about is not None
         asking = bool(_WH.match(normalize(c.text)))
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
@@ -451,6 +461,8 @@ class EmbeddingGrounder:
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours
+        if intent.action is Action.talk and _addressed_elsewhere(world, c):
+            return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
             return bool(set(cand.keys) & meant) or len(targets) == 1 or (
                 intent.action is Action.attack and world.combat is not None and not named & set(world.characters))
@@ -576,6 +588,22 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
         return me is not None and (world.knows_skill(me.key, key) or any(
             key in world.spec(ch.key).teaches for ch in world.present()))
     return False
+
+
+def _addressed_elsewhere(world: World, c: Clause) -> bool:
+    """Whether the words speak to someone who is not here: the one named right after a verb of speaking
+    ("ask maud ...", "tell the witch ..."), not one talked about ("ask about maud")."""
+    said = {m.group("whom") for m in _ADDRESS.finditer(normalize(c.text))}
+    for key, ch in world.characters.items():
+        if ch.location != world.party_location and said & _proper_names(world, key):
+            return True
+    return False
+
+
+def _proper_names(world: World, key: str) -> set[str]:
+    """The words of a character's own name, aliases and id (not of its looks)."""
+    spec = world.spec(key)
+    return words(" ".join([key, spec.name, *spec.aliases])) - STOP
 
 
 def _said(c: Clause) -> bool:
