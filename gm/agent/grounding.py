@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
 from gm.agent.interpret import Interpretation
+from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
@@ -90,17 +92,20 @@ def acting_pc(world: World, actor: str | None = None) -> CharacterState | None:
 
 
 _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "both", "its", "one", "two"}
+# verbs that lend their action to the noun after them: "take a nap" naps, "have a look" looks
+_LIGHT_VERBS = re.compile(r"\b(take|takes|taking|took|have|has|having|had|get|gets|getting|got|grab|catch|give it)"
+                          r" (a|an|some|another)( quick| short| long| good| little)?$")
 
 
 def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
-    after a determiner it is a noun ("raises both hands" hands nothing over). Apostrophes don't count
-    ("lets roll" is "let's roll")."""
+    after a determiner it is a noun ("raises both hands" hands nothing over), unless a light verb lends it
+    its action ("take a nap", "have a look"). Apostrophes don't count ("lets roll" is "let's roll")."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
-        if not before or before[-1] not in _DETERMINERS:
+        if not before or before[-1] not in _DETERMINERS or _LIGHT_VERBS.search(" ".join(before)):
             return True
     return False
 
@@ -144,6 +149,7 @@ class EmbeddingGrounder:
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -216,6 +222,7 @@ class EmbeddingGrounder:
         hits = [index.get(word, set()) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         maybe = {key for keys in hits for key in keys} - named
+        maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
             maybe.discard(me.key)
@@ -237,6 +244,18 @@ class EmbeddingGrounder:
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
         return Clause(text, named, maybe, referred, cues, approach_of(text), line)
+
+    def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                        ) -> set[str]:
+        """The things at hand that words the campaign never wrote may stand for ("the wolf" for a wolfhound):
+        see :mod:`gm.agent.lexicon`."""
+        said = {w.removesuffix("'s").strip("'") for w in words(text)}  # "your rock's back": the rock
+        unknown = said - set(index) - _action_words() - COMPASS - set(PRONOUNS)
+        if not unknown:
+            return set()
+        things = {k: _distinct_words(world, k) for k in [*world.characters, *world.items, *world.entities]
+                  if _available(world, me, k) and (me is None or k != me.key)}
+        return set(self.lexicon.stands_for(unknown, things).values())
 
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
@@ -483,7 +502,14 @@ class EmbeddingGrounder:
         wanted = [(label, i) for label, i in unsaid if (i.item, i.target) in wanted_gifts(world)]
         if best.intent.action is Action.give and len(unsaid) > 1 and len(wanted) == 1:
             return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)  # the one the story waits for
-        elif best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things: ask
+        if best.intent.action is Action.give and len(unsaid) > 1 and _FEED.search(normalize(c.text)):
+            # "feed the wolf": what is fed is food, if exactly one of the things in hand clearly is
+            texts = [world.campaign.items[i.item].name for _, i in unsaid]
+            food = self.lexicon.clearly_a(FOOD, texts)
+            if food is not None:
+                unsaid = [unsaid[food]]
+                best = next(cand for cand, _ in ranked if cand.intent == unsaid[0][1])
+        if best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things: ask
             items = " or the ".join(world.items[i.item].name for _, i in unsaid)
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
                                                            f"the {items}?", via="embedding", candidates=top,
@@ -555,6 +581,19 @@ def vocabulary(world: World) -> set[str]:
         for cue in (*spec.verbs, *spec.cues):
             found |= set(cue.split())
     return {w for w in found if len(w) > 2 and w.isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _action_words() -> frozenset[str]:
+    """The words that say an action (the registry's verbs and cues, the open actions' approaches)."""
+    found: set[str] = set()
+    for spec in ACTIONS:
+        for cue in (*spec.verbs, *spec.cues):
+            found |= set(cue.split())
+    for cues in APPROACHES.values():
+        for cue in cues:
+            found |= set(cue.split())
+    return frozenset(found)
 
 
 def _nameable(world: World) -> list[str]:
