@@ -135,6 +135,29 @@ def test_the_world_kept_after_a_turn_is_the_world_sql_gives_back(mirefen_path, s
     game.close()
 
 
+def test_a_turn_reads_the_world_from_sql_at_most_once(mirefen_path, saves):
+    """Every node of a turn works on the stored world plus the turn's events: read once (on opening), then
+    kept per turn and after the commit, never rebuilt from SQL node by node nor read back after storing. The
+    conversation log, which grows with the campaign, is the telltale: storing a turn appends to it unread."""
+    from sqlalchemy import event
+
+    game = Game.create(mirefen_path, saves, name="reads", seed=1)
+    game.close()
+    game = Game.open("reads", saves)
+    reads: list[str] = []
+    event.listen(game.store.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: reads.append(statement)
+                 if statement.lstrip().upper().startswith("SELECT") and "conversation_lines.text" in statement
+                 else None)
+    per_turn = []
+    for line in ["talk to tomas", "north", "take the smoked fish", "south", "/status"]:
+        reads.clear()
+        game.act(line)
+        per_turn.append(len(reads))
+    assert per_turn == [1, 0, 0, 0, 0], per_turn
+    game.close()
+
+
 def test_entities_added_in_play_persist(mirefen_path, saves):
     game = Game.create(mirefen_path, saves, name="robot")
     game.act("/event A giant red robot with glowing eyes lands on the green")

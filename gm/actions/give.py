@@ -7,6 +7,7 @@ import re
 from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here
 from gm.actions.naming import descriptor, resolve_name
+from gm.campaign.conditions import AllOf, AnyOf, Gave
 from gm.intent import Action, Intent
 from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, held_item, present_character
@@ -19,8 +20,8 @@ class Give(ActionSpec):
     usage = "give <item> to <someone>"
     help = "hand something you carry to someone here"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'pass', 'return', 'here you go', 'take this', 'present',
-            'hold out', 'hand over', 'power up')
+    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'throw', 'pass', 'return', 'here you go', 'there you go', 'take this',
+            'present', 'hold out', 'hand over', 'power up', 'want my', 'would you like', 'you can have', 'for you')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -59,6 +60,25 @@ class Give(ActionSpec):
         first = not any(i == item.key and t == to.key for i, _, t in r.world.gifts)
         r.emit(ev.Gave(giver=actor.key, item=item.key, to=to.key))
         conversation.gift_received(r, actor, to, first)
+
+
+def wanted_gifts(world: World) -> set[tuple[str, str]]:
+    """The (item, receiver) gifts the campaign waits for and play has not made yet: every ``gave`` in a quest
+    stage, a recruit or a teach condition. Campaign data, so "feed the wolf" or "here you go, it's back" with
+    no item named can mean the one gift the story expects of that receiver."""
+    camp = world.campaign
+    conditions = [stage.complete_when for quest in camp.quests.values() for stage in quest.stages]
+    conditions += [c for ch in camp.characters.values() for c in (ch.recruit, ch.teach) if c is not None]
+    found: set[tuple[str, str]] = set()
+    while conditions:
+        cond = conditions.pop()
+        if isinstance(cond, Gave):
+            found.add((cond.gave.item, cond.gave.to))
+        elif isinstance(cond, AnyOf):
+            conditions += cond.any
+        elif isinstance(cond, AllOf):
+            conditions += cond.all
+    return {(item, to) for item, to in found if not any(i == item and t == to for i, _, t in world.gifts)}
 
 
 SPEC = Give()

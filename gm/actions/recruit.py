@@ -18,9 +18,10 @@ class Recruit(ActionSpec):
     usage = "recruit <companion>"
     help = "ask a companion to join the party"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'on my team', 'tag along',
-            "let's go", "let's roll", 'lets go', 'help me', 'with me', 'befriend', 'come on', 'team up',
-            'my companion', 'our party')
+    cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'follow us', 'on my team',
+            'on our team', 'tag along', "let's go", "let's roll", 'help me', 'help us', 'with me', 'with us',
+            'befriend', 'be friends', 'come on', 'team up', 'my companion', 'our party', 'accompany', 'follow along',
+            'stick with')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
