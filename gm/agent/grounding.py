@@ -37,6 +37,7 @@ from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
+from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
@@ -149,6 +150,7 @@ class EmbeddingGrounder:
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.topics = TopicPicker(lambda texts: self._vectors(list(texts)))  # who in a group a question is for
         self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -383,10 +385,17 @@ class EmbeddingGrounder:
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
+        if spoken and len(named) == 1 and other & _ABOUT_SOMEONE:
+            # a question to one person is about what they can do: "could you help me fight the troll, Tomas?"
+            # asks the headman, who can't join, rather than recruiting someone else
+            theirs = {cand.intent.action for cand in scene_candidates(world, me) if cand.intent.target == named[0].key}
+            other = {a for a in other if a not in _ABOUT_SOMEONE or a in theirs}
         if not spoken or other:
             return None
         if len(named) == 1 or len(people) == 1:
             who = (named or people)[0]
+        elif (knower := self.topics.who_knows(world, [ch.key for ch in people], c.line.speech or c.text)):
+            who = world.characters[knower]  # a question to the room: the one who knows about it answers
         elif people:
             ranked = [cand for cand, _ in self._ranked(world, me, c) if cand.intent.action is Action.talk]
             if not ranked:
