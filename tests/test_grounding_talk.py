@@ -22,6 +22,8 @@ HUT = [MIREFEN, ["north"]]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 MEDBAY = [DERELICT, ["take power cell", "north"]]
 SHAFT = [DERELICT, ["take power cell", "east"]]
+HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east", *["use sunfire ward on bog troll"] * 5,
+                  "take heart-stone", "west", "west"]]  # back on the green with the heart-stone
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,9 @@ LINES = [
     (REEDS, "give the grey wolf a snack", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "feed the big wolf", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "I throw the wolf a bit of fish", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    # what is returned to its owner is given, even unnamed: "this belongs to you" is no small talk
+    (HOME, "I think this belongs to you, headman", {"action": "give", "item": "heart-stone", "target": "tomas"}),
+    (HOME, "keep it, old man. it's yours", {"action": "give", "item": "heart-stone", "target": "tomas"}),
     # an offer put as a question is the offer, not small talk
     (SHAFT, "you want my power cell, little guy?", {"action": "give", "item": "power-cell", "target": "pip"}),
     # putting a thing into someone is giving it; the quoted words belong to their own clause
