@@ -22,8 +22,8 @@ HUT = [MIREFEN, ["north"]]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 MEDBAY = [DERELICT, ["take power cell", "north"]]
 SHAFT = [DERELICT, ["take power cell", "east"]]
-HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east", *["use sunfire ward on bog troll"] * 5,
-                  "take heart-stone", "west", "west"]]  # back on the green with the heart-stone
+HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east",
+                  *["use sunfire ward on bog troll"] * 5, "take heart-stone", "west", "west"]]  # the stone, home
 
 
 @pytest.fixture(scope="module")
