@@ -46,6 +46,7 @@ LINES = [
     # a gift the story waits for may go unsaid when the words say giving; the knife in hand is not food
     (REEDS, "give the grey wolf a snack", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "feed the big wolf", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    (REEDS, "I throw the wolf a bit of fish", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     # an offer put as a question is the offer, not small talk
     (SHAFT, "you want my power cell, little guy?", {"action": "give", "item": "power-cell", "target": "pip"}),
     # putting a thing into someone is giving it; the quoted words belong to their own clause
@@ -61,6 +62,18 @@ LINES = [
     # with no companion here, "help us" asks for help; with no skill of one's own, wanting magic is learning it
     (GREEN, "can you help us, headman?", {"action": "talk", "target": "tomas"}),
     (HUT, "I'd love whatever magic this old woman has", {"action": "learn", "skill": "sunfire-ward"}),
+    # a question asks: a place or an attempt in it makes it no journey and no attempt, unless it asks leave to act
+    (GREEN, "how do I get to the chapel?", {"action": "talk", "target": "tomas"}),
+    (GREEN, "what's north of here?", {"action": "talk", "target": "tomas"}),
+    (HUT, "can the heart-stone be fixed?", {"action": "talk", "target": "maud"}),
+    (HUT, "can I search the jars?", {"action": "check", "approach": "search"}),
+    # asking about a place is no journey; asking someone who is not here reaches no one else
+    (GREEN, "tell me about the animals in the reeds", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask tomas about old maud", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask old maud what trolls fear", None),
+    # everyday words for being taught and for joining
+    (HUT, "instruct me in your magic, witch", {"action": "learn", "skill": "sunfire-ward"}),
+    (SHAFT, "wanna be friends, drone?", {"action": "recruit", "target": "pip"}),
     # a thing named that is not here: nothing happens, and the player hears so
     (MEDBAY, "I soothe Okafor with my medkit", None),
 ]
@@ -95,3 +108,25 @@ def test_feeding_someone_no_gift_is_expected_of_asks_which(grounder):
     """Nothing the campaign waits for goes to the doctor: with two things in hand, "feed" is a question."""
     found = interpret(scene_world(*MEDBAY), "feed the doctor something", grounder)
     assert found.kind == "clarify" and len(found.options) == 2
+
+
+TOPICS = [
+    # a follow-up that points back ("it", "that") is about what the listener just told
+    ([MIREFEN, ["talk to tomas"]], "what became of it afterwards?", "troll-took-lantern"),
+    ([MIREFEN, ["talk to tomas"]], "tell me about that", "troll-took-lantern"),
+    # an authored answer that restates a fact the speaker knows (with no `reveals`) tells that fact
+    (HUT, "how can I kill a troll?", "troll-fears-light"),
+    (HUT, "what do trolls hate?", "troll-fears-light"),
+    # an `about` phrase shares its words only when said whole: "old man" asks nothing about Old Maud
+    (GREEN, "old man, what's your favourite drink?", None),
+]
+
+
+@pytest.mark.parametrize("scene,text,topic", TOPICS, ids=[t for _, t, _ in TOPICS])
+def test_the_topic_asked_about(embed, grounder, scene, text, topic):
+    from gm.agent.conversation import TopicPicker
+
+    world = scene_world(*scene)
+    found = interpret(world, text, grounder)
+    assert found.kind == "action" and found.intent.action.value == "talk", found
+    assert TopicPicker(embed).attend(world, found.intent, text).topic == topic

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
 from gm.agent.interpret import Interpretation
+from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
@@ -60,6 +62,11 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
+# a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
+_ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|^let (me|us)\b")
+_ADDRESS = re.compile(r"\b(ask|tell|talk to|talk with|speak to|speak with|chat with|greet|thank|say hi to|"
+                      r"say hello to)\s+((the|old|young|little|dr|mr|mrs|ms) )*(?P<whom>[a-z0-9-]+)")
+_ABOUT = re.compile(r"\b(about|regarding|concerning)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
@@ -85,17 +92,20 @@ def acting_pc(world: World, actor: str | None = None) -> CharacterState | None:
 
 
 _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "both", "its", "one", "two"}
+# verbs that lend their action to the noun after them: "take a nap" naps, "have a look" looks
+_LIGHT_VERBS = re.compile(r"\b(take|takes|taking|took|have|has|having|had|get|gets|getting|got|grab|catch|give it)"
+                          r" (a|an|some|another)( quick| short| long| good| little)?$")
 
 
 def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
-    after a determiner it is a noun ("raises both hands" hands nothing over). Apostrophes don't count
-    ("lets roll" is "let's roll")."""
+    after a determiner it is a noun ("raises both hands" hands nothing over), unless a light verb lends it
+    its action ("take a nap", "have a look"). Apostrophes don't count ("lets roll" is "let's roll")."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
-        if not before or before[-1] not in _DETERMINERS:
+        if not before or before[-1] not in _DETERMINERS or _LIGHT_VERBS.search(" ".join(before)):
             return True
     return False
 
@@ -139,6 +149,7 @@ class EmbeddingGrounder:
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -211,6 +222,7 @@ class EmbeddingGrounder:
         hits = [index.get(word, set()) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         maybe = {key for keys in hits for key in keys} - named
+        maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
             maybe.discard(me.key)
@@ -219,6 +231,8 @@ class EmbeddingGrounder:
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
+        if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
+            cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
             cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
@@ -231,12 +245,26 @@ class EmbeddingGrounder:
             cues.discard(Action.move)  # "come on, let's go" asks someone along
         return Clause(text, named, maybe, referred, cues, approach_of(text), line)
 
+    def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                        ) -> set[str]:
+        """The things at hand that words the campaign never wrote may stand for ("the wolf" for a wolfhound):
+        see :mod:`gm.agent.lexicon`."""
+        said = {w.removesuffix("'s").strip("'") for w in words(text)}  # "your rock's back": the rock
+        unknown = said - set(index) - _action_words() - COMPASS - set(PRONOUNS)
+        if not unknown:
+            return set()
+        things = {k: _distinct_words(world, k) for k in [*world.characters, *world.items, *world.entities]
+                  if _available(world, me, k) and (me is None or k != me.key)}
+        return set(self.lexicon.stands_for(unknown, things).values())
+
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
         here = world.campaign.locations[world.party_location]
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = normalize(c.text)
         tokens = words_.split()
+        if _WH.match(words_):
+            return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
         m = _MOTION_BEFORE.search(words_)
         if direction is None and m and c.approach not in ("sneak", "hide"):
@@ -313,6 +341,8 @@ class EmbeddingGrounder:
         """Something attempted that no other action covers: a check with its approach, target and stat."""
         if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
             return None
+        if c.line.question and not _ASKS_TO_ACT.match(normalize(c.text)):
+            return None  # "can the heart-stone be fixed?" asks about an attempt; "can I climb it?" makes one
         target = self._check_target(world, me, c)
         # the stat and difficulty are the judge's (gm.agent.checks), from the campaign's stat descriptions
         intent = Intent(action=Action.check, approach=c.approach, target=target, text=c.line.text)
@@ -331,7 +361,14 @@ class EmbeddingGrounder:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
         person here (``*taps the drone's shell*``) greets them. Words that do something with a thing here
         ("slots the cell into the drone. "There you go."") are that action, not a remark."""
-        spoken = c.line.question or _said(c)
+        # asking someone here about something is saying it: "tell me about the animals in the reeds" goes nowhere
+        about = _ABOUT.search(normalize(c.text)) if Action.talk in c.cues else None
+        if about is not None:
+            index = _name_index(world)
+            whom = {k for w in words(normalize(c.text)[:about.start()]) for k in index.get(w, ()) if k in world.characters}
+            if any(world.characters[k].location != world.party_location for k in whom):
+                about = None  # "ask maud about the troll" with Maud elsewhere is not for whoever is here
+        spoken = c.line.question or _said(c) or about is not None
         asking = bool(_WH.match(normalize(c.text)))
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
@@ -429,10 +466,6 @@ class EmbeddingGrounder:
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
                 expected and not meant & targets)
-        if any(k in world.items and not _available(world, None, k) and words(c.text) & _called(world, k)
-               for k in named) and not (
-                intent.action is Action.talk and (Action.talk in c.cues or c.line.question or _said(c))):
-            return False  # "I heal Okafor with my medkit" with no medkit: nothing else, the player hears why
         if intent.action is Action.move:
             places = named & set(world.campaign.locations) - {world.party_location}
             if places:
@@ -447,6 +480,8 @@ class EmbeddingGrounder:
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours
+        if intent.action is Action.talk and _addressed_elsewhere(world, c):
+            return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
             return bool(set(cand.keys) & meant) or len(targets) == 1 or (
                 intent.action is Action.attack and world.combat is not None and not named & set(world.characters))
@@ -467,7 +502,14 @@ class EmbeddingGrounder:
         wanted = [(label, i) for label, i in unsaid if (i.item, i.target) in wanted_gifts(world)]
         if best.intent.action is Action.give and len(unsaid) > 1 and len(wanted) == 1:
             return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)  # the one the story waits for
-        elif best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things: ask
+        if best.intent.action is Action.give and len(unsaid) > 1 and _FEED.search(normalize(c.text)):
+            # "feed the wolf": what is fed is food, if exactly one of the things in hand clearly is
+            texts = [world.campaign.items[i.item].name for _, i in unsaid]
+            food = self.lexicon.clearly_a(FOOD, texts)
+            if food is not None:
+                unsaid = [unsaid[food]]
+                best = next(cand for cand, _ in ranked if cand.intent == unsaid[0][1])
+        if best.intent.action is Action.give and len(unsaid) > 1:  # "feed the wolf" with two things: ask
             items = " or the ".join(world.items[i.item].name for _, i in unsaid)
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
                                                            f"the {items}?", via="embedding", candidates=top,
@@ -541,6 +583,19 @@ def vocabulary(world: World) -> set[str]:
     return {w for w in found if len(w) > 2 and w.isalpha()}
 
 
+@lru_cache(maxsize=1)
+def _action_words() -> frozenset[str]:
+    """The words that say an action (the registry's verbs and cues, the open actions' approaches)."""
+    found: set[str] = set()
+    for spec in ACTIONS:
+        for cue in (*spec.verbs, *spec.cues):
+            found |= set(cue.split())
+    for cues in APPROACHES.values():
+        for cue in cues:
+            found |= set(cue.split())
+    return frozenset(found)
+
+
 def _nameable(world: World) -> list[str]:
     return [*world.characters, *world.items, *world.campaign.skills, *world.campaign.locations, *world.entities]
 
@@ -574,10 +629,20 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
     return False
 
 
-def _called(world: World, key: str) -> set[str]:
-    """The words of an item's own name, aliases and id (not of its looks: "golden light" names no flask)."""
-    item = world.campaign.items[key]
-    return words(" ".join([key, item.name, *item.aliases])) - STOP
+def _addressed_elsewhere(world: World, c: Clause) -> bool:
+    """Whether the words speak to someone who is not here: the one named right after a verb of speaking
+    ("ask maud ...", "tell the witch ..."), not one talked about ("ask about maud")."""
+    said = {m.group("whom") for m in _ADDRESS.finditer(normalize(c.text))}
+    for key, ch in world.characters.items():
+        if ch.location != world.party_location and said & _proper_names(world, key):
+            return True
+    return False
+
+
+def _proper_names(world: World, key: str) -> set[str]:
+    """The words of a character's own name, aliases and id (not of its looks)."""
+    spec = world.spec(key)
+    return words(" ".join([key, spec.name, *spec.aliases])) - STOP
 
 
 def _said(c: Clause) -> bool:
