@@ -22,6 +22,8 @@ HUT = [MIREFEN, ["north"]]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 MEDBAY = [DERELICT, ["take power cell", "north"]]
 SHAFT = [DERELICT, ["take power cell", "east"]]
+HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east",
+                  *["use sunfire ward on bog troll"] * 5, "take heart-stone", "west", "west"]]  # the stone, home
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,9 @@ LINES = [
     (REEDS, "give the grey wolf a snack", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "feed the big wolf", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "I throw the wolf a bit of fish", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    # what is returned to its owner is given, even unnamed: "this belongs to you" is no small talk
+    (HOME, "I think this belongs to you, headman", {"action": "give", "item": "heart-stone", "target": "tomas"}),
+    (HOME, "keep it, old man. it's yours", {"action": "give", "item": "heart-stone", "target": "tomas"}),
     # an offer put as a question is the offer, not small talk
     (SHAFT, "you want my power cell, little guy?", {"action": "give", "item": "power-cell", "target": "pip"}),
     # putting a thing into someone is giving it; the quoted words belong to their own clause
@@ -130,3 +135,28 @@ def test_the_topic_asked_about(embed, grounder, scene, text, topic):
     found = interpret(world, text, grounder)
     assert found.kind == "action" and found.intent.action.value == "talk", found
     assert TopicPicker(embed).attend(world, found.intent, text).topic == topic
+
+
+def _crowded_hut():
+    """The herb hut with the headman and the wolf dropped in: a room of several people to ask."""
+    world = scene_world(*HUT)
+    for key in ("tomas", "bramble"):
+        world.characters[key].location = "herb-hut"
+    return world
+
+
+CROWD = [
+    # a question to the room goes to the one who knows about it
+    ("anyone know what trolls are afraid of?", {"action": "talk", "target": "maud"}),
+    ("does anybody know the way to the chapel?", {"action": "talk", "target": "tomas"}),
+    # a question to one person is about what they can do: the headman can't join, so nobody else is recruited
+    ("Tomas, will you join us?", {"action": "talk", "target": "tomas"}),
+    ("could you help me fight the troll, Tomas?", {"action": "talk", "target": "tomas"}),
+    ("wolf, will you come with me?", {"action": "recruit", "target": "bramble"}),
+]
+
+
+@pytest.mark.parametrize("text,expected", CROWD, ids=[t for t, _ in CROWD])
+def test_a_room_of_several_people(grounder, text, expected):
+    got = _steps(interpret(_crowded_hut(), text, grounder))
+    assert len(got) == 1 and all(got[0].get(k) == v for k, v in expected.items()), f"{text!r}: {got}"
