@@ -160,3 +160,25 @@ CROWD = [
 def test_a_room_of_several_people(grounder, text, expected):
     got = _steps(interpret(_crowded_hut(), text, grounder))
     assert len(got) == 1 and all(got[0].get(k) == v for k, v in expected.items()), f"{text!r}: {got}"
+
+
+def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, embed, grounder):
+    """Through the real turn graph: the follow-up is answered from what was just told, and asking the witch how
+    to beat a troll releases the fact her answer tells (so a quest waiting for it can go on)."""
+    from conftest import CAMPAIGNS
+    from gm.agent.conversation import TopicPicker
+    from gm.game import Components, Game
+
+    game = Game.create(CAMPAIGNS / "lantern-of-mirefen.yaml", saves, seed=3,
+                       components=Components(grounder=grounder, topics=TopicPicker(embed)))
+    try:
+        game.act("talk to tomas")
+        again = game.act("what became of it afterwards?")
+        assert again.intent["topic"] == "troll-took-lantern"
+        assert [e["manner"] for e in again.events if e["kind"] == "said"] == ["recalls"]
+        game.act("go north")
+        told = game.act("how can I kill a troll?")
+        assert told.intent["topic"] == "troll-fears-light"
+        assert [e["fact"] for e in told.events if e["kind"] == "learned"] == ["troll-fears-light"]
+    finally:
+        game.close()
