@@ -182,3 +182,37 @@ def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, emb
         assert [e["fact"] for e in told.events if e["kind"] == "learned"] == ["troll-fears-light"]
     finally:
         game.close()
+
+
+@pytest.fixture(scope="module")
+def two_skill_hut(tmp_path_factory):
+    """Mirefen with Maud teaching a second skill: a teacher of several things."""
+    from conftest import CAMPAIGNS
+    from gm.actions import resolve as act
+    from gm.campaign import load_campaign
+    from gm.state.world import World
+
+    text = (CAMPAIGNS / "lantern-of-mirefen.yaml").read_text(encoding="utf-8")
+    text = text.replace("    teaches: [sunfire-ward]", "    teaches: [sunfire-ward, mire-mend]")
+    text = text.replace("skills:\n", "skills:\n  mire-mend:\n    name: Mire Mend\n    stat: spirit\n"
+                                     "    aliases: [mend, mending]\n", 1)
+    path = tmp_path_factory.mktemp("two-skills") / "two-skills.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    def hut():
+        world = World.new(load_campaign(path), 1)
+        world.turn += 1
+        assert act(world, Intent(action="move", target="north", actor="wren"), Dice(1, world.turn)).ok
+        return world
+    return hut
+
+
+@pytest.mark.parametrize("text,skill", [("teach me", None), ("maud, teach me please", None),
+                                        ("teach me your magic", None), ("teach me the mending", "mire-mend"),
+                                        ("show me how to burn things", "sunfire-ward")])
+def test_a_teacher_of_several_skills_is_asked_which_unless_the_words_say(grounder, two_skill_hut, text, skill):
+    found = interpret(two_skill_hut(), text, grounder)
+    if skill is None:
+        assert found.kind == "clarify" and {i.skill for _, i in found.options} == {"sunfire-ward", "mire-mend"}
+    else:
+        assert found.kind == "action" and found.intent.skill == skill, found

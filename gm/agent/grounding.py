@@ -149,6 +149,7 @@ class EmbeddingGrounder:
         self.judge = judge or CheckJudge(lambda texts: self._vectors(list(texts)))  # settles stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
+        self.unnamed_margin = 0.08  # how clearly words must say which of a teacher's skills, if they name none
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
         self.topics = TopicPicker(lambda texts: self._vectors(list(texts)))  # who in a group a question is for
@@ -522,6 +523,18 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
                                                            f"the {items}?", via="embedding", candidates=top,
                                   options=unsaid)
+        if best.intent.action is Action.learn and best.intent.skill not in c.named | c.maybe | set(c.referred[:2]):
+            # "teach me" from someone who teaches several things: which, unless the words clearly say
+            rivals = [(cand.label, cand.intent) for cand, s in ranked if cand.intent.action is Action.learn
+                      and cand.intent.target == best.intent.target and score - s < self.unnamed_margin]
+            meant = self._likeliest_skill(world, c, [i.skill for _, i in rivals])
+            if meant is not None:
+                rivals = [(label, i) for label, i in rivals if i.skill == meant]
+                best = next(cand for cand, _ in ranked if cand.intent == rivals[0][1])
+            if len(rivals) > 1:
+                names = " or the ".join(world.campaign.skills[i.skill].name for _, i in rivals)
+                return Interpretation("clarify", clarification=f"What do you want to learn: the {names}?",
+                                      via="embedding", candidates=top, options=rivals)
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
         close = [cand for cand, s in ranked[:3] if score - s < self.close]
         options = [(cand.label, cand.intent) for cand in close] if len(close) > 1 else []
@@ -534,6 +547,18 @@ class EmbeddingGrounder:
                                       via="model", candidates=top, options=options)
         return Interpretation("action", intent=self._with_words(world, intent, c), via="embedding", candidates=top,
                               options=options)
+
+    def _likeliest_skill(self, world: World, c: Clause, skills: list[str]) -> str | None:
+        """Of several skills, the one whose own name and aliases the words are clearly nearest to, else None
+        (always None for words that only ask to be taught: "teach me, please")."""
+        asked = words(c.text) - _action_words() - set(PRONOUNS) - {"please", "you", "your", "us", "we", "how"}
+        asked -= {w for k in c.named | c.maybe for w in name_words(world, k)}
+        if len(skills) < 2 or not asked:
+            return None
+        texts = [" ".join([world.campaign.skills[s].name, *world.campaign.skills[s].aliases]).lower() for s in skills]
+        sims = self._vectors(texts) @ self._query(c.text.lower())
+        order = np.argsort(-sims)
+        return skills[order[0]] if sims[order[0]] - sims[order[1]] >= self.unnamed_margin else None
 
     def _with_words(self, world: World, intent: Intent, c: Clause) -> Intent:
         """Talking keeps the player's words; what they ask about is the topic picker's (gm.agent.conversation)."""
