@@ -31,6 +31,8 @@ from functools import lru_cache
 import numpy as np
 
 from gm.actions import ACTIONS, REGISTRY, Candidate, resolve
+from gm.actions.attack import enemies_here
+from gm.actions.base import others_here
 from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
 from gm.actions.give import wanted_gifts
@@ -40,7 +42,7 @@ from gm.agent.commands import parse_command
 from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
-from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
+from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -73,6 +75,7 @@ _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
+_HARM = {Action.attack, Action.use_skill}
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
@@ -179,36 +182,87 @@ class EmbeddingGrounder:
             steps = self._sequence(world, me, parts, line)
             if steps is not None:
                 return steps
+        sentences = prose_clauses(corrected)
+        if len(sentences) > 1:
+            main = self._main_clause(world, me, sentences, line)
+            if main is not None:
+                return main
         return self._clause(world, me, corrected, line, list(world.referents))
 
     def _sequence(self, world: World, me: CharacterState | None, parts: list[str], line: Line
                   ) -> Interpretation | None:
         """Several actions in one line, each grounded in the scene the one before it leaves; None when some part
         is not clearly an action of its own (then the line is read whole)."""
-        trial, referents, found = world.copy(), list(world.referents), []
+        trial, referents, found, spoken = world.copy(), list(world.referents), [], []
         for i, part in enumerate(parts):
-            step = self._clause(trial, me, part, line, referents, decisive_only=True)
+            said = part_line(line, part)
+            step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
                 return None
             if step.kind != "action":
                 # a later step the rules' words rule out ("... and go west" with no exit): say so, change nothing
                 return step if i and step.via == "rules" else None
+            if said.speech is not None and step.intent.action is Action.talk:
+                spoken.append(step.intent)
             found.append(step.intent)
             referents = [k for k in (step.intent.target, step.intent.item, step.intent.skill) if k] + referents
             trial.turn += 1
             intent = step.intent.model_copy(update={"actor": me.key if me else None})
             if not resolve(trial, intent, Dice(trial.seed, trial.turn)).ok:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
-        steps = _merged(found)
+        # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
+        acted_on = {i.target for i in found if i.action is not Action.talk}
+        steps = _merged([i for i in found if not any(i is t for t in spoken) or i.target not in acted_on])
         if len(steps) == 1:
             return Interpretation("action", intent=steps[0], via="embedding")
         return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
                               candidates=[(f"{i.action.value} {i.target or i.item or ''}".strip(), 1.0) for i in steps])
 
+    def _main_clause(self, world: World, me: CharacterState | None, parts: list[str], line: Line
+                     ) -> Interpretation | None:
+        """Prose with one action in it ("Rook kneels in the crawlway and slots the glowing cell into the drone's
+        socket. 'There you go, buddy.'"): each clause is grounded on its own, and the action is the one found in a
+        clause that names what it acts on; the rest (a pose, a gesture, words said while doing it) is flavour.
+        Two clauses that act differently and about as clearly are a question to the player. None when no
+        clause acts on something it names (then the line is read whole)."""
+        acting: list[tuple[Intent, float, Interpretation]] = []
+        for part in parts:
+            said = part_line(line, part)
+            found = self._clause(world, me, part, said, list(world.referents))
+            if found is None or found.kind != "action" or found.intents:
+                continue
+            if said.speech is not None and found.intent.action is Action.talk:
+                continue  # words said aloud beside an action are its flavour; alone, the line is read whole
+            c = self._read(world, me, normalize(part), said, list(world.referents))
+            involved = {found.intent.target, found.intent.item, found.intent.skill} - {None}
+            if found.intent.action in _HARM and [ch.key for ch in enemies_here(world, me)] == [found.intent.target]:
+                involved.discard(found.intent.target)  # in a fight with one enemy, the blow goes to it unsaid
+                if not involved:
+                    continue
+            if not involved or involved - (c.named | c.maybe | set(c.referred[:2])):
+                continue  # acts on something the clause doesn't name: a pose, a gesture, or a guess
+            score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
+            acting.append((found.intent, score, found))
+        # talking is what surrounds doing: a clause that does something outweighs one that talks, and a line that
+        # only talks is read whole (what is said to whom is clearest from all of it)
+        acting = [a for a in acting if a[0].action is not Action.talk]
+        if not acting:
+            return None
+        acting.sort(key=lambda a: -a[1])
+        best_intent, best_score, best = acting[0]
+        rivals = [(i, s) for i, s, _ in acting[1:] if i != best_intent]
+        if rivals and best_score - rivals[0][1] < self.floor / 4:  # two clauses, two actions, neither clearer
+            options = [(f"{i.action.value} {_label(world, i.target or i.item or i.skill or '')}".strip(), i)
+                       for i in (best_intent, rivals[0][0])]
+            return Interpretation("clarify", clarification="Do you want to " + " or ".join(o for o, _ in options)
+                                  + "?", via="embedding", options=options)
+        return best
+
     # --- one clause --------------------------------------------------------------------------------
 
     def _clause(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str],
                 decisive_only: bool = False) -> Interpretation | None:
+        text = normalize(text)  # the marks that ended the clause have done their work
         plain = parse_command(world, _FILLER.sub("", text)) or parse_command(world, text)
         if plain is not None:
             return Interpretation("action", intent=plain, via="command")
@@ -231,7 +285,10 @@ class EmbeddingGrounder:
             named.discard(me.key)
             maybe.discard(me.key)
         tokens = set(normalize(text).split())
-        referred = [k for k in referents if _available(world, me, k)] if tokens & set(PRONOUNS) else []
+        pronouns = {PRONOUNS[t] for t in tokens & set(PRONOUNS)}
+        referred = [k for k in referents if _available(world, me, k)] if pronouns else []
+        if pronouns == {"person"}:  # "she", "him": a someone, never the power cell just picked up
+            referred = [k for k in referred if k in world.characters]
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
@@ -244,6 +301,14 @@ class EmbeddingGrounder:
             cues = cues - {Action.use_skill} | {Action.learn}
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
+        skills = {k for k in named if k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)}
+        alone = not any(ch.alive and ch.disposition != "hostile" for ch in others_here(world, me))
+        if skills and not cues & {Action.learn, Action.recruit, Action.give} and (
+                Action.talk not in cues or alone):
+            # naming a skill of one's own is using it ("the surge thing she showed me", "calls the sunfire down
+            # on the troll": with no one to hear, words of speech are the skill's invocation)
+            cues.discard(Action.talk)
+            cues.add(Action.use_skill)
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
@@ -419,11 +484,12 @@ class EmbeddingGrounder:
         if not options:
             return []
         sims = self._vectors([p.lower() for o in options for p in o.phrasings]) @ self._query(c.text.lower())
-        choices: dict[Action, tuple[set, set]] = {}
-        for o in options:  # per action, the distinct targets and items it could be about here
-            targets, items = choices.setdefault(o.intent.action, (set(), set()))
+        choices: dict[Action, tuple[set, set, set]] = {}
+        for o in options:  # per action, the distinct targets, items and skills it could be about here
+            targets, items, skills = choices.setdefault(o.intent.action, (set(), set(), set()))
             targets.add(o.intent.target)
             items.add(o.intent.item)
+            skills.add(o.intent.skill)
         said = words(c.text)
         here = {k for k in c.named if (k in world.characters or k in world.items) and _available(world, me, k)}
         scored, i = [], 0
@@ -448,12 +514,12 @@ class EmbeddingGrounder:
         return sorted(scored, key=lambda cs: -cs[1])
 
     @staticmethod
-    def _consistent(world: World, cand: Candidate, c: Clause, choices: dict[Action, tuple[set, set]]) -> bool:
+    def _consistent(world: World, cand: Candidate, c: Clause, choices: dict[Action, tuple[set, set, set]]) -> bool:
         """Whether the candidate agrees with what the player named: an action about something needs that
         something to be named, referred to, or the only one it could be."""
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
-        targets, items = choices[intent.action]
+        targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
         if intent.item is not None and named_items and intent.item not in named_items:
@@ -486,8 +552,10 @@ class EmbeddingGrounder:
                 return only_going and world.exits().get(intent.target) == world.previous_location
             return only_going
         if intent.action is Action.use_skill and intent.skill not in meant and not (
-                set(normalize(c.text).split()) & _SKILL_WORDS):
-            return False  # "I cast fireball" names no skill of yours
+                set(normalize(c.text).split()) & _SKILL_WORDS) and not (
+                Action.use_skill in c.cues and len(skills) == 1 and not _object_named(c.text, world)):
+            # "I cast fireball" names no skill of yours; "burn, you slug!" with one skill known uses it
+            return False
         if intent.action is Action.talk and _addressed_elsewhere(world, c):
             return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
@@ -591,6 +659,22 @@ def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
     return any(k in world.items and k not in cand.keys for k in c.named)
 
 
+_SKILL_CUE = re.compile(r"\b(" + "|".join(REGISTRY[Action.use_skill].cues) + r")\w*\s+((the|a|an|my|some)\s+)?"
+                        r"(?P<object>[a-z][a-z'-]*)")
+
+
+def _object_named(text: str, world: World) -> bool:
+    """Whether the word for using a skill has an object of its own ("cast fireball", "use the sunfire ward"):
+    then the skill used is the one that object names, never the one skill the actor happens to know."""
+    m = _SKILL_CUE.search(normalize(text))
+    return m is not None and m.group("object") not in STOP | set(PRONOUNS) | _SKILL_WORDS | {
+        "at", "on", "against", "down", "up", "out", "forth", "you", "now", "again"} | set(words(_skill_names(world)))
+
+
+def _skill_names(world: World) -> str:
+    return " ".join(name for skill in world.campaign.skills.values() for name in (skill.name, *skill.aliases))
+
+
 def _merged(steps: list[Intent]) -> list[Intent]:
     """A sequence without repeats, where talking to someone folds into the attempt made on them by talking."""
     out: list[Intent] = []
@@ -600,6 +684,15 @@ def _merged(steps: list[Intent]) -> list[Intent]:
         if out and out[-1].action is Action.talk and step.action is Action.check and (
                 out[-1].target in (step.target, None)):
             out[-1] = step  # "I get in his face and demand the truth": one intimidation
+            continue
+        if out and out[-1].action is Action.talk and step.action is Action.talk and out[-1].target == step.target:
+            # "Evening, Tomas! Rough night?": one thing said to one person
+            out[-1] = out[-1].model_copy(update={"text": " ".join(t for t in (out[-1].text, step.text) if t) or None})
+            continue
+        if out and {out[-1].action, step.action} <= _HARM and out[-1].target == step.target:
+            # "Burn, you slug! She thrusts her hand forward": one blow told twice (a fight gives one action a
+            # turn); the skill named is the more particular telling
+            out[-1] = out[-1] if out[-1].action is Action.use_skill else step
             continue
         out.append(step)
     return out
