@@ -46,6 +46,10 @@ def one_turn_run(save: Path, work: Path) -> tuple[float, float]:
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def _kb(path: Path) -> int | None:
+    return round(path.stat().st_size / 1024) if path.exists() else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=2000)
@@ -88,8 +92,8 @@ def main() -> None:
                               "turn_median_cpu_s": round(statistics.median(recent_cpu), 3),
                               "one_turn_run_s": round(run, 2), "one_turn_run_cpu_s": round(run_cpu, 2),
                               "load_average": round(os.getloadavg()[0], 1),
-                              "checkpoints_mb": round((save / "checkpoints.sqlite").stat().st_size / 2**20, 1)
-                              if (save / "checkpoints.sqlite").exists() else None}), flush=True)
+                              "checkpoints_kb": _kb(save / "checkpoints.sqlite"),
+                              "game_kb": _kb(save / "game.sqlite")}), flush=True)
         game.close()
 
 

@@ -184,6 +184,10 @@ class Game:
         """The stored turns after turn ``since``, in order."""
         return self.store.turns(self.name, since=since)
 
+    def last_plan(self) -> dict | None:
+        """The last segment plan shown, so video opened on this game continues from it."""
+        return self.store.last_plan(self.name)
+
     def owner(self) -> str | None:
         return self.store.owner(self.name)
 

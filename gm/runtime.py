@@ -121,7 +121,7 @@ def open_video(settings: Settings, game: Game, *, record: bool = True, live: boo
     world = game.world()
     if live:
         warm_storyboard(settings, world)
-    last = game.store.last_plan(game.name)
+    last = game.last_plan()
     if last is None:
         last = make_planner(settings)(world, [], world.turn, None)[-1]
     video = GameVideo(world_backend(settings), SegmentPlan.model_validate(last),

@@ -114,6 +114,30 @@ def test_peaceful_npcs_cannot_be_attacked(mirefen):
     assert not outcome.ok and world.characters["tomas"].hp == world.characters["tomas"].max_hp
 
 
+def test_a_natural_20_always_hits_for_double_damage_and_a_natural_1_always_misses(mirefen):
+    """attack_roll reads d20's own crit on the roll (no re-walk of the roll tree): against a defense nothing
+    reaches, only a natural 20 hits, doubled; against one anything reaches, only a natural 1 misses."""
+    from gm.rules.dice import CritType
+    from gm.rules.engine import Resolution, attack_roll
+
+    seen = set()
+    for turn in range(1, 400):
+        for defense in (100, -100):
+            world = World.new(mirefen)
+            wren, troll = world.characters["wren"], world.characters["bog-troll"]
+            troll.defense, troll.hp, troll.max_hp = defense, 1000, 1000
+            r = Resolution(world, Dice(world.seed, turn))
+            attack_roll(r, wren, troll, bonus=0, damage="1d6", name="strike")
+            to_hit, *damage = r.dice.log
+            hit = next(e for e in r.events if isinstance(e, ev.Attack)).hit
+            seen.add(to_hit.crit)
+            assert hit == (to_hit.crit is CritType.CRIT if defense > 0 else to_hit.crit is not CritType.FAIL)
+            if hit:
+                dealt = next(e for e in r.events if isinstance(e, ev.Damage)).amount
+                assert dealt == max(1, damage[0].total) * (2 if to_hit.crit is CritType.CRIT else 1)
+    assert seen == {CritType.CRIT, CritType.FAIL, CritType.NONE}
+
+
 def test_dice_are_reproducible_per_seed_and_turn():
     a = [Dice(42, 7).roll("1d20+3").total for _ in range(3)]
     b = [Dice(42, 7).roll("1d20+3").total for _ in range(3)]

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,6 +102,62 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# The terminal game with the viewer on, and a game master whose extra line streams in pieces and ends without a
+# newline, as a model's does (a fixed line, so the test knows what to wait for; the faithfulness check that a real
+# model's line goes through is tested in test_agent).
+TERMINAL_WITH_A_VIEWER = """
+import sys
+from pathlib import Path
+from gm.game import Components, Game
+from gm.session import PlaySession
+from gm.settings import Settings
+from gm.tui import play_interactive
+from gm.web import serve_in_background
+
+def flavor(world, events, lines):
+    yield "Fog beads "
+    yield "on the lantern glass."
+
+campaign, saves, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+game = Game.create(campaign, saves, name="shown", seed=1, components=Components(flavor=flavor))
+session = PlaySession(game)
+serve_in_background(session, "127.0.0.1", port, None)
+play_interactive(session, Settings())
+game.close()
+"""
+
+
+def test_the_terminal_keeps_the_models_line_and_shows_the_viewers_turns(tmp_path, mirefen_path):
+    """The spinner stops at the first streamed words, so it never erases the line the model is writing; a turn
+    played from the viewer on the same game is shown in the terminal too."""
+    _need(shutil.which("tmux"), "tmux")
+    import httpx
+
+    script, port = tmp_path / "terminal.py", _free_port()
+    script.write_text(TERMINAL_WITH_A_VIEWER)
+    term = Tmux(f"wk{os.getpid()}v", [sys.executable, str(script), str(mirefen_path), str(tmp_path / "saves"),
+                                      str(port)], _env(tmp_path / "data"))
+    try:
+        term.wait_for("turn 0")
+        term.type("look")
+        screen = term.wait_for("Fog beads on the lantern glass.", "turn 1")
+        assert screen.index("Fog beads on the lantern glass.") < screen.index("turn 1"), "the line stays put"
+        deadline = time.time() + 60
+        while True:  # the viewer listens once its thread is up
+            try:
+                reply = httpx.post(f"http://127.0.0.1:{port}/api/act", json={"text": "go north"}, timeout=120)
+                break
+            except httpx.ConnectError:
+                assert time.time() < deadline, "the viewer never listened"
+                time.sleep(0.5)
+        assert reply.status_code == 200 and reply.json()["turn"] == 2, reply.text
+        term.wait_for("(from the viewer) > go north", "Wren heads north to Old Maud's Hut.")
+        term.type("/quit")
+        term.wait_for("Game saved as")
+    finally:
+        term.close()
 
 
 @pytest.fixture

@@ -295,3 +295,33 @@ def test_resume_reports_the_interrupted_turn_in_the_json_stream(saves, tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(o["type"], o["turn"]) for o in lines] == [("turn", 2), ("turn", 3), ("state", 3)]
+
+
+def test_the_graph_routes_each_kind_of_input_through_only_the_nodes_it_needs(saves):
+    """Routing lives in the graph's conditional edges: an answer skips the rules and is not stored, a free roll
+    skips the check, a refused action and a question back are narrated and stored without the world's own move."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from gm.agent.graph import TurnContext, build_graph
+
+    game = Game.create(LANTERN, saves, name="routes")
+    graph, context = build_graph(InMemorySaver()), TurnContext(store=game.store)
+    visited = {}
+    for text in ["north", "/status", "/roll 1d20", "attack maud", "go west", "/event a lost goose"]:
+        number = game.world().turn + 1
+        config = {"configurable": {"thread_id": f"routes:{number}:{text}"}}
+        context.forget()
+        steps = graph.stream({"game": "routes", "number": number, "input": text, "actor": None}, config,
+                             context=context, stream_mode="updates")
+        visited[text] = [node for step in steps for node in step]
+    stored = ["direct", "commit"]
+    assert visited == {
+        "north": ["interpret", "adjudicate", "check", "advance", "narrate", *stored],
+        "/status": ["interpret", "narrate"],
+        "/roll 1d20": ["interpret", "adjudicate", "narrate"],
+        "attack maud": ["interpret", "adjudicate", "check", "narrate", *stored],  # refused by the rules
+        "go west": ["interpret", "narrate", *stored],  # no exit that way: a question back, never adjudicated
+        "/event a lost goose": ["interpret", "adjudicate", "check", "narrate", *stored],
+    }
+    assert [t.input for t in game.log()] == ["north", "attack maud", "go west", "/event a lost goose"]
+    game.close()

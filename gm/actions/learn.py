@@ -19,7 +19,8 @@ class Learn(ActionSpec):
     usage = "learn <skill> from <teacher>"
     help = "be taught a skill by someone here"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('learn', 'teach', 'show me', 'show us', 'study', 'lesson', 'how to cast', 'how to use', 'train')
+    cues = ('learn', 'teach', 'show me', 'show us', 'study', 'lesson', 'how to cast', 'how to use', 'train',
+            'instruct', 'mentor', 'pass on')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

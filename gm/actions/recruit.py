@@ -20,7 +20,8 @@ class Recruit(ActionSpec):
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'follow us', 'on my team',
             'on our team', 'tag along', "let's go", "let's roll", 'help me', 'help us', 'with me', 'with us',
-            'befriend', 'come on', 'team up', 'my companion', 'our party', 'accompany')
+            'befriend', 'be friends', 'come on', 'team up', 'my companion', 'our party', 'accompany', 'follow along',
+            'stick with')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

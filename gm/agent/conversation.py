@@ -27,6 +27,8 @@ Notify = Callable[[str], None]
 # What people say when they open a conversation without asking anything in particular: general language.
 SMALL_TALK = ("hello", "hi there", "good day", "what happened here", "what is going on", "any news",
               "can you help me", "tell me what you know", "what do you know", "talk to you", "how are you")
+# words that point back at what was just said (never at the listener: "ask her about the mech" is a new topic)
+_BACK_POINTERS = {"it", "its", "they", "them", "their", "that", "this", "there", "those"}
 _STOP = {"the", "a", "an", "of", "to", "and", "with", "on", "in", "at", "my", "your", "his", "her", "its", "some",
          "from", "for", "into", "that", "this", "is", "are", "was", "were", "be", "i", "me", "you", "do", "does",
          "did", "what", "where", "who", "why", "how", "when", "about", "ask", "tell", "talk", "speak", "say",
@@ -38,6 +40,16 @@ class TopicOption:
     id: str
     label: str  # how the topic reads to a person (and a model choosing)
     texts: tuple[str, ...]  # what is matched against the words
+    phrases: tuple[str, ...] = ()  # how it is put (`about`): each shares its words only when all are said
+
+    def shared(self, said: set[str]) -> set[str]:
+        """The meaningful words the player's words share with this topic: any word of its facts, and the words
+        of an `about` phrase said whole ("the kettle" is asked about; "old man" does not ask for Old Maud)."""
+        found = said & _content(" ".join(t for t in self.texts if t not in self.phrases))
+        for phrase in self.phrases:
+            if _content(phrase) <= said:
+                found |= _content(phrase)
+        return found
 
 
 def topic_options(world: World, speaker: str) -> list[TopicOption]:
@@ -50,7 +62,7 @@ def topic_options(world: World, speaker: str) -> list[TopicOption]:
     out = [TopicOption(key, text, (text,)) for key, text in facts.items() if key not in behind_topics]
     for key, topic in spec.topics.items():  # a question matches how it is put (`about`), or the fact it reveals
         texts = (*topic.about, facts[topic.reveals]) if topic.reveals in facts else tuple(topic.about)
-        out.append(TopicOption(key, ", ".join(topic.about), texts))
+        out.append(TopicOption(key, ", ".join(topic.about), texts, tuple(topic.about)))
     return out
 
 
@@ -64,10 +76,11 @@ class TopicPicker:
     """Ranks a character's topics against the player's words; below ``floor`` the words ask about nothing it knows."""
 
     def __init__(self, embed: Embedder, llm: LanguageModel | None = None, *, floor: float = 0.38,
-                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05,
+                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05, restates: float = 0.75,
                  always_ask_model: bool = False, notify: Notify | None = None):
         self.embed, self.llm = embed, llm
         self.floor, self.small_talk, self.word_bonus, self.close = floor, small_talk, word_bonus, close
+        self.restates = restates  # how like a fact an authored answer must be to tell it
         self.always_ask_model = always_ask_model
         self.notify = notify or (lambda message: None)
         self._cache: dict[str, np.ndarray] = {}
@@ -79,18 +92,30 @@ class TopicPicker:
                 self._cache[text] = row
         return np.stack([self._cache[t] for t in texts])
 
-    def rank(self, world: World, speaker: str, words: str) -> list[tuple[TopicOption, float]]:
+    def rank(self, world: World, speaker: str, words: str, context: str | None = None
+             ) -> list[tuple[TopicOption, float]]:
+        """The speaker's topics by likeness to the words (read with ``context``, what was just said, as well),
+        plus a bonus for the meaningful words they share."""
         options = topic_options(world, speaker)
         if not options:
             return []
-        query = self.embed([words.lower()])[0]
+        queries = self._vectors([words.lower()] + ([f"{words} {context}".lower()] if context else []))
         said = _content(words)
         scored = []
         for option in options:
-            score = float((self._vectors([t.lower() for t in option.texts]) @ query).max())
-            shared = said & _content(" ".join(option.texts))
+            score = float((self._vectors([t.lower() for t in option.texts]) @ queries.T).max())
+            shared = option.shared(said)
             scored.append((option, score + min(2, len(shared)) * self.word_bonus))
         return sorted(scored, key=lambda os: -os[1])
+
+    def who_knows(self, world: World, people: Sequence[str], words: str) -> str | None:
+        """Of several people here, the one whose facts and topics the words ask about ("anyone know the way to
+        the chapel?"), when one clearly does; else None."""
+        best = sorted(((ranked[0][1], key) for key in people if (ranked := self.rank(world, key, words))),
+                      reverse=True)
+        if not best or best[0][0] < self.floor or (len(best) > 1 and best[0][0] - best[1][0] < self.close):
+            return None
+        return best[0][1]
 
     def attend(self, world: World, intent: Intent, words: str) -> Intent:
         """The talk intent with its ``text`` (None when the words only greet) and ``topic`` chosen."""
@@ -98,19 +123,35 @@ class TopicPicker:
             return intent
         said = " ".join((intent.text or words).split())
         words = _without_names(world, intent.target, said)  # what is asked, not whom
-        if not _content(words):
+        context = _follow_up(world, intent.target, words)
+        if not _content(words) and context is None:
             return intent.model_copy(update={"text": None, "topic": None})
-        ranked = self.rank(world, intent.target or "", words)
+        ranked = self.rank(world, intent.target or "", words, context)
         chat = float((self._vectors(list(SMALL_TALK)) @ self.embed([words.lower()])[0]).max())
         best = ranked[0][1] if ranked else 0.0
         if best < self.floor and chat >= self.small_talk:  # "any news?": nothing in particular, a greeting
             return intent.model_copy(update={"text": None, "topic": None})
-        topic = ranked[0][0].id if best >= self.floor else None
+        topic = self._fact_told(world, intent.target or "", ranked[0][0].id) if best >= self.floor else None
         # the model may refine or veto what the embeddings found, never conjure a topic they did not
         if self.llm is not None and topic is not None and (
                 self.always_ask_model or (len(ranked) > 1 and best - ranked[1][1] < self.close)):
             topic = self._model_pick(world, words, [o for o, _ in ranked[:3]], topic)
         return intent.model_copy(update={"text": said, "topic": topic})
+
+    def _fact_told(self, world: World, speaker: str, topic: str) -> str:
+        """The fact an authored topic tells in other words when it names none (`says` restating one of the
+        speaker's `knows` with no `reveals`): asking about it is asking for that fact, so it can be learned."""
+        spec = world.spec(speaker)
+        authored = spec.topics.get(topic)
+        if authored is None or authored.reveals is not None or not authored.says or not spec.knows:
+            return topic
+        kept = {t.reveals for t in spec.topics.values()}
+        facts = [f for f in spec.knows if f.id not in kept]
+        if not facts:
+            return topic
+        sims = self._vectors([f.text.lower() for f in facts]) @ self._vectors([authored.says.lower()])[0]
+        best = int(np.argmax(sims))
+        return facts[best].id if sims[best] >= self.restates else topic
 
     def _model_pick(self, world: World, words: str, shortlist: list[TopicOption], fallback: str | None) -> str | None:
         labels = [o.label for o in shortlist] + ["none of these"]
@@ -121,6 +162,17 @@ class TopicPicker:
             self.notify(str(exc))
             return fallback
         return shortlist[pick].id if 0 <= pick < len(shortlist) else None
+
+
+def _follow_up(world: World, listener: str | None, words: str) -> str | None:
+    """What the listener just told the party, when the words point back at something ("where did it go?"):
+    the last line of the conversation, if it was theirs and recent."""
+    if listener is None or not set(normalize(words).split()) & _BACK_POINTERS or not world.conversation:
+        return None
+    last = world.conversation[-1]
+    if last.speaker != listener or last.manner not in ("tells", "recalls") or world.turn - last.turn > 2:
+        return None
+    return last.text
 
 
 def _without_names(world: World, target: str | None, words: str) -> str:

