@@ -528,6 +528,8 @@ class EmbeddingGrounder:
         if intent.action in _ABOUT_SOMEONE and intent.target in world.characters and named_people and (
                 intent.target not in named_people):
             return False
+        if intent.action is Action.learn and Action.learn not in c.cues:
+            return False  # learning changes the character for good: only when the words ask to be taught
         if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
             return False  # putting something back somewhere, or naming one's weapon, is no drop
         # a gift the story waits for may go unsaid when the words say giving ("here you go, your rock's back")
