@@ -111,6 +111,7 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
     save = work / "soak"
     killed = mid_turn = resumes = 0
     unreadable: list[str] = []  # why a save failed its checks after a kill; the soak stops at the first
+    exits: list[str] = []  # runs that ended by themselves before their kill, with their stderr
     started, cpu_before = time.perf_counter(), _children_cpu()
     loads = [os.getloadavg()[0]]
     while killed < kills:
@@ -131,12 +132,15 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
         playing.wait(timeout=600)
         try:
             proc.wait(timeout=rng.uniform(0.0, max_delay))
+            ended = True  # with thousands of inputs left, a run that ends by itself before its kill is a finding
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            killed += 1
+            killed, ended = killed + 1, False
         reader.join(timeout=10)
-        proc.stderr.read()
+        err = proc.stderr.read()
+        if ended:
+            exits.append(f"after kill {killed}: exit {proc.returncode}: {err[-500:]}")
         loads.append(os.getloadavg()[0])
         if created(save) and not unreadable:
             try:
@@ -146,6 +150,7 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
                 break
     if unreadable:
         return {"kills": killed, "kills_mid_turn": mid_turn, "resumes": resumes, "unreadable_saves": unreadable,
+                "unexpected_exits": exits,
                 "identical": False, "clips_left_out": None, "diff": None}
     done, waiting = inspect(save)
     start = done + (1 if waiting else 0)
@@ -165,6 +170,7 @@ def soak(kills: int, work: Path, seed: int = 1, max_delay: float = 3.0, rng: ran
     for key in ("clips", "session_video"):
         state.pop(key, None), expected.pop(key, None)
     return {"kills": killed, "kills_mid_turn": mid_turn, "resumes": resumes + 1, "unreadable_saves": unreadable,
+            "unexpected_exits": exits,
             "turns": end, "identical": state == expected, "clips_left_out": lost_clips,
             "seconds": seconds, "cpu_seconds": cpu,
             "load_avg_1min": {"min": min(loads), "mean": round(sum(loads) / len(loads), 2), "max": max(loads)},
@@ -182,7 +188,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         report = soak(args.kills, Path(tmp), args.seed, args.max_delay)
     print(json.dumps(report))
-    sys.exit(0 if report["identical"] and not report["clips_left_out"] and not report["unreadable_saves"] else 1)
+    sys.exit(0 if report["identical"] and not report["clips_left_out"] and not report["unreadable_saves"]
+             and not report["unexpected_exits"] else 1)
 
 
 if __name__ == "__main__":

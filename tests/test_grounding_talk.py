@@ -22,6 +22,8 @@ HUT = [MIREFEN, ["north"]]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 MEDBAY = [DERELICT, ["take power cell", "north"]]
 SHAFT = [DERELICT, ["take power cell", "east"]]
+HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east",
+                  *["use sunfire ward on bog troll"] * 5, "take heart-stone", "west", "west"]]  # the stone, home
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,10 @@ LINES = [
     # a gift the story waits for may go unsaid when the words say giving; the knife in hand is not food
     (REEDS, "give the grey wolf a snack", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
     (REEDS, "feed the big wolf", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    (REEDS, "I throw the wolf a bit of fish", {"action": "give", "item": "smoked-fish", "target": "bramble"}),
+    # what is returned to its owner is given, even unnamed: "this belongs to you" is no small talk
+    (HOME, "I think this belongs to you, headman", {"action": "give", "item": "heart-stone", "target": "tomas"}),
+    (HOME, "keep it, old man. it's yours", {"action": "give", "item": "heart-stone", "target": "tomas"}),
     # an offer put as a question is the offer, not small talk
     (SHAFT, "you want my power cell, little guy?", {"action": "give", "item": "power-cell", "target": "pip"}),
     # putting a thing into someone is giving it; the quoted words belong to their own clause
@@ -66,6 +72,10 @@ LINES = [
     (GREEN, "what's north of here?", {"action": "talk", "target": "tomas"}),
     (HUT, "can the heart-stone be fixed?", {"action": "talk", "target": "maud"}),
     (HUT, "can I search the jars?", {"action": "check", "approach": "search"}),
+    # asking about a place is no journey; asking someone who is not here reaches no one else
+    (GREEN, "tell me about the animals in the reeds", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask tomas about old maud", {"action": "talk", "target": "tomas"}),
+    (GREEN, "ask old maud what trolls fear", None),
     # everyday words for being taught and for joining
     (HUT, "instruct me in your magic, witch", {"action": "learn", "skill": "sunfire-ward"}),
     (SHAFT, "wanna be friends, drone?", {"action": "recruit", "target": "pip"}),
@@ -125,3 +135,84 @@ def test_the_topic_asked_about(embed, grounder, scene, text, topic):
     found = interpret(world, text, grounder)
     assert found.kind == "action" and found.intent.action.value == "talk", found
     assert TopicPicker(embed).attend(world, found.intent, text).topic == topic
+
+
+def _crowded_hut():
+    """The herb hut with the headman and the wolf dropped in: a room of several people to ask."""
+    world = scene_world(*HUT)
+    for key in ("tomas", "bramble"):
+        world.characters[key].location = "herb-hut"
+    return world
+
+
+CROWD = [
+    # a question to the room goes to the one who knows about it
+    ("anyone know what trolls are afraid of?", {"action": "talk", "target": "maud"}),
+    ("does anybody know the way to the chapel?", {"action": "talk", "target": "tomas"}),
+    # a question to one person is about what they can do: the headman can't join, so nobody else is recruited
+    ("Tomas, will you join us?", {"action": "talk", "target": "tomas"}),
+    ("could you help me fight the troll, Tomas?", {"action": "talk", "target": "tomas"}),
+    ("wolf, will you come with me?", {"action": "recruit", "target": "bramble"}),
+]
+
+
+@pytest.mark.parametrize("text,expected", CROWD, ids=[t for t, _ in CROWD])
+def test_a_room_of_several_people(grounder, text, expected):
+    got = _steps(interpret(_crowded_hut(), text, grounder))
+    assert len(got) == 1 and all(got[0].get(k) == v for k, v in expected.items()), f"{text!r}: {got}"
+
+
+def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, embed, grounder):
+    """Through the real turn graph: the follow-up is answered from what was just told, and asking the witch how
+    to beat a troll releases the fact her answer tells (so a quest waiting for it can go on)."""
+    from conftest import CAMPAIGNS
+    from gm.agent.conversation import TopicPicker
+    from gm.game import Components, Game
+
+    game = Game.create(CAMPAIGNS / "lantern-of-mirefen.yaml", saves, seed=3,
+                       components=Components(grounder=grounder, topics=TopicPicker(embed)))
+    try:
+        game.act("talk to tomas")
+        again = game.act("what became of it afterwards?")
+        assert again.intent["topic"] == "troll-took-lantern"
+        assert [e["manner"] for e in again.events if e["kind"] == "said"] == ["recalls"]
+        game.act("go north")
+        told = game.act("how can I kill a troll?")
+        assert told.intent["topic"] == "troll-fears-light"
+        assert [e["fact"] for e in told.events if e["kind"] == "learned"] == ["troll-fears-light"]
+    finally:
+        game.close()
+
+
+@pytest.fixture(scope="module")
+def two_skill_hut(tmp_path_factory):
+    """Mirefen with Maud teaching a second skill: a teacher of several things."""
+    from conftest import CAMPAIGNS
+    from gm.actions import resolve as act
+    from gm.campaign import load_campaign
+    from gm.state.world import World
+
+    text = (CAMPAIGNS / "lantern-of-mirefen.yaml").read_text(encoding="utf-8")
+    text = text.replace("    teaches: [sunfire-ward]", "    teaches: [sunfire-ward, mire-mend]")
+    text = text.replace("skills:\n", "skills:\n  mire-mend:\n    name: Mire Mend\n    stat: spirit\n"
+                                     "    aliases: [mend, mending]\n", 1)
+    path = tmp_path_factory.mktemp("two-skills") / "two-skills.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    def hut():
+        world = World.new(load_campaign(path), 1)
+        world.turn += 1
+        assert act(world, Intent(action="move", target="north", actor="wren"), Dice(1, world.turn)).ok
+        return world
+    return hut
+
+
+@pytest.mark.parametrize("text,skill", [("teach me", None), ("maud, teach me please", None),
+                                        ("teach me your magic", None), ("teach me the mending", "mire-mend"),
+                                        ("show me how to burn things", "sunfire-ward")])
+def test_a_teacher_of_several_skills_is_asked_which_unless_the_words_say(grounder, two_skill_hut, text, skill):
+    found = interpret(two_skill_hut(), text, grounder)
+    if skill is None:
+        assert found.kind == "clarify" and {i.skill for _, i in found.options} == {"sunfire-ward", "mire-mend"}
+    else:
+        assert found.kind == "action" and found.intent.skill == skill, found

@@ -64,6 +64,16 @@ def test_every_old_field_is_refused_today(old, new):
     assert all(p.line is not None for p in caught.value.problems), caught.value
 
 
+def test_capped_dice_leave_the_expression_itself_refused():
+    """Capping works on a copy: d20 caches the trees it parses, and the cap must not leak into them."""
+    from gm.rules.dice import DiceError, capped, check_expression
+
+    assert capped("1000000d1000000") == "100d1000" and capped("3d2000+2d4") == "3d1000 + 2d4"
+    assert capped("1d1e1") is None and capped("nonsense") is None
+    with pytest.raises(DiceError):
+        check_expression("1000000d1000000")
+
+
 def test_an_old_save_opens_and_plays_to_the_end_with_one_warning(tmp_path, caplog):
     _store_as_an_old_version_did(tmp_path, _old_source())
     with caplog.at_level(logging.WARNING):

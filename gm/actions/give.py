@@ -20,8 +20,9 @@ class Give(ActionSpec):
     usage = "give <item> to <someone>"
     help = "hand something you carry to someone here"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'pass', 'return', 'here you go', 'there you go', 'take this',
-            'present', 'hold out', 'hand over', 'power up', 'want my', 'would you like', 'you can have', 'for you')
+    cues = ('give', 'hand', 'offer', 'feed', 'toss', 'throw', 'pass', 'return', 'here you go', 'there you go',
+            'take this', 'present', 'hold out', 'hand over', 'power up', 'want my', 'would you like', 'you can have',
+            'for you', 'belongs to you', 'is yours', 'yours now', 'keep it')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

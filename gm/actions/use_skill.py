@@ -7,10 +7,43 @@ import re
 from gm import events as ev
 from gm.actions.attack import enemies_here
 from gm.actions.base import ActionSpec, Candidate
-from gm.actions.naming import resolve_name
+from gm.actions.naming import STOP, resolve_name, words
+from gm.campaign.schema import Campaign
 from gm.intent import Action, Intent
 from gm.rules.engine import Refusal, Resolution, attack_roll, hostile_target, start_combat
 from gm.state.world import CharacterState, World
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_LORE: dict[int, tuple[Campaign, dict[str, list[str]]]] = {}
+
+
+def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
+    """What the campaign says about each skill, by skill id: every sentence of its text (facts, lines, personas,
+    notes) that names the skill. A player who uses a skill in their own words describes what it does ("dump the
+    power into it"), and the campaign's own sentences about it say that ("It can't see through a surge")."""
+    cached = _LORE.get(id(campaign))
+    if cached is not None and cached[0] is campaign:
+        return cached[1]
+    texts: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            texts.extend(s.strip() for s in _SENTENCE.split(value) if s.strip())
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    walk(campaign.model_dump(exclude={"skills", "style", "prompts"}))
+    lore = {}
+    for key, skill in campaign.skills.items():
+        naming = (words(key.replace("-", " ")) | words(skill.name) | words(" ".join(skill.aliases))) - STOP
+        lore[key] = list(dict.fromkeys(t for t in texts if words(t) & naming and len(t) > len(skill.name) + 8))
+    _LORE[id(campaign)] = (campaign, lore)
+    return lore
 
 
 class UseSkill(ActionSpec):
@@ -34,14 +67,15 @@ class UseSkill(ActionSpec):
         if actor is None:
             return []
         camp = world.campaign
+        lore = skill_lore(camp)
         known = [s for (who, s) in sorted(world.skills) if who == actor.key]
         out = []
         for skill_key in known:  # a skill that does no harm is used on its own, in a fight or not
             skill = camp.skills[skill_key]
             if not skill.damage:
                 out.append(Candidate.of(world, Intent(action=self.action, skill=skill_key), f"use {skill.name}",
-                                        [f"cast {skill.name}", f"use my {skill.name}", f"invoke the {skill.name}"],
-                                        skill_key))
+                                        [f"cast {skill.name}", f"use my {skill.name}", f"invoke the {skill.name}",
+                                         *lore[skill_key]], skill_key))
         for ch in enemies_here(world, actor):
             for skill_key in known:
                 skill = camp.skills[skill_key]
@@ -50,7 +84,8 @@ class UseSkill(ActionSpec):
                         world, Intent(action=self.action, skill=skill_key, target=ch.key),
                         f"use {skill.name} on {ch.name}",
                         [f"cast {skill.name} at {ch.name}", f"unleash the {skill.name}",
-                         f"hit {ch.name} with {skill.name}", f"use my {skill.name}"], ch.key, skill_key))
+                         f"hit {ch.name} with {skill.name}", f"use my {skill.name}", *lore[skill_key]],
+                        ch.key, skill_key))
         return out
 
     def resolve(self, r: Resolution, actor: CharacterState, intent: Intent) -> None:

@@ -108,6 +108,15 @@ class TopicPicker:
             scored.append((option, score + min(2, len(shared)) * self.word_bonus))
         return sorted(scored, key=lambda os: -os[1])
 
+    def who_knows(self, world: World, people: Sequence[str], words: str) -> str | None:
+        """Of several people here, the one whose facts and topics the words ask about ("anyone know the way to
+        the chapel?"), when one clearly does; else None."""
+        best = sorted(((ranked[0][1], key) for key in people if (ranked := self.rank(world, key, words))),
+                      reverse=True)
+        if not best or best[0][0] < self.floor or (len(best) > 1 and best[0][0] - best[1][0] < self.close):
+            return None
+        return best[0][1]
+
     def attend(self, world: World, intent: Intent, words: str) -> Intent:
         """The talk intent with its ``text`` (None when the words only greet) and ``topic`` chosen."""
         if intent.action is not Action.talk:

