@@ -83,3 +83,25 @@ def postgres_url(postgres_server: str):
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# --- grounding: one embedder and one grounder for the whole run (loading MiniLM costs seconds) ---------------
+
+@pytest.fixture(scope="session")
+def embedder():
+    from gm.agent.models import load_embedder
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def grounder(embedder):
+    from gm.agent.grounding import EmbeddingGrounder
+    return EmbeddingGrounder(embedder)
+
+
+def intent_steps(found) -> list[dict]:
+    """The intents an interpretation carries out, in order, without their empty fields ([] when it acts not)."""
+    if found.kind != "action":
+        return []
+    return [{k: v for k, v in i.model_dump(mode="json").items() if v is not None}
+            for i in (found.intents or [found.intent])]

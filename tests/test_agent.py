@@ -13,22 +13,11 @@ from conftest import ROOT
 from gm import events as ev
 from gm.agent.evaluate import scene_world
 from gm.agent.faithful import check_flavor
-from gm.agent.grounding import EmbeddingGrounder, candidates
+from gm.agent.grounding import candidates
 from gm.campaign import load_campaign
 from gm.game import Components, Game
 from gm.settings import Settings
 from gm.state.world import World
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    from gm.agent.models import load_embedder
-    return load_embedder()
-
-
-@pytest.fixture(scope="session")
-def grounder(embedder):
-    return EmbeddingGrounder(embedder)
 
 
 @pytest.fixture(scope="session")

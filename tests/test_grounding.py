@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CAMPAIGNS
+from conftest import CAMPAIGNS, intent_steps
 from gm import events as ev
 from gm.agent.evaluate import scene_world
-from gm.agent.grounding import EmbeddingGrounder, candidates
+from gm.agent.grounding import candidates
 from gm.agent.interpret import Interpretation, interpret
 from gm.agent.reading import clauses, correct, read_line
 from gm.campaign import load_campaign
@@ -25,19 +25,6 @@ HUT = [MIREFEN, ["north"]]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 BOSS = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east"]]
 BAY = [DERELICT, []]
-
-
-@pytest.fixture(scope="module")
-def grounder():
-    from gm.agent.models import load_embedder
-    return EmbeddingGrounder(load_embedder())
-
-
-def _steps(found: Interpretation) -> list[dict]:
-    if found.kind != "action":
-        return []
-    intents = found.intents or [found.intent]
-    return [{k: v for k, v in i.model_dump(mode="json").items() if v is not None} for i in intents]
 
 
 def _agrees(expected: dict, got: dict) -> bool:
@@ -94,7 +81,7 @@ LINES = [
 def test_lines_do_what_they_say_and_nothing_else(grounder, scene, text, expected):
     world = scene_world(*scene)
     found = interpret(world, text, grounder)
-    got = _steps(found)
+    got = intent_steps(found)
     if expected is None:
         assert got == [], f"{text!r} should change nothing, got {got}"
         assert found.clarification, "the player hears why"
@@ -145,11 +132,11 @@ def test_free_text_is_grounded_for_the_acting_player(grounder):
     world = World.new(load_campaign(CAMPAIGNS / f"{DERELICT}.yaml"), seed=1)
     world.apply(ev.CharacterJoined(id="kit", name="Kit", appearance="young mechanic", stats={}, hp=10))
     world.apply(ev.Took(character="kit", item="power-cell"))
-    assert _steps(interpret(world, "I drop the glowing cell here", grounder, actor="kit")) == [
+    assert intent_steps(interpret(world, "I drop the glowing cell here", grounder, actor="kit")) == [
         {"action": "drop", "item": "power-cell"}]
     drops = lambda who: [c.intent.item for c in candidates(world, who) if c.intent.action is Action.drop]
     assert "power-cell" in drops("kit") and "power-cell" not in drops("rook")
-    assert "power-cell" not in [s.get("item") for s in _steps(interpret(world, "I drop the glowing cell here",
+    assert "power-cell" not in [s.get("item") for s in intent_steps(interpret(world, "I drop the glowing cell here",
                                                                           grounder, actor="rook"))]
 
 
@@ -166,7 +153,7 @@ def test_a_skill_that_does_no_harm_is_an_action_too(grounder):
                                                                "aliases": ["hum"]})
     world = World.new(campaign.model_copy(update={"skills": {**campaign.skills, "calming-hum": calm}}), seed=1)
     world.skills.add(("wren", "calming-hum"))
-    assert _steps(interpret(world, "I hum the calming hum", grounder)) == [
+    assert intent_steps(interpret(world, "I hum the calming hum", grounder)) == [
         {"action": "use_skill", "skill": "calming-hum"}]
 
 

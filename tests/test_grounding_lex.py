@@ -10,19 +10,12 @@ import pytest
 
 from gm.agent.evaluate import scene_world
 from gm.actions.naming import name_words
-from gm.agent.grounding import EmbeddingGrounder
 
 MIREFEN, DERELICT = "lantern-of-mirefen", "derelict-signal"
 BOSS = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east"]]
 TROLL_DOWN = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east",
                         *["use sunfire ward on bog troll"] * 5, "take heart-stone", "west", "west"]]
 MEDBAY = [DERELICT, ["take power cell", "north"]]
-
-
-@pytest.fixture(scope="module")
-def grounder():
-    from gm.agent.models import load_embedder
-    return EmbeddingGrounder(load_embedder())
 
 
 def _ground(grounder, scene, text):

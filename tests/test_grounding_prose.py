@@ -12,31 +12,17 @@ import pytest
 
 from gm.actions.use_skill import skill_lore
 from gm.agent.evaluate import scene_world
-from gm.agent.grounding import EmbeddingGrounder
-from gm.agent.interpret import Interpretation, interpret
+from gm.agent.interpret import interpret
 from gm.agent.reading import clauses, correct, part_line, prose_clauses, read_line
 from gm.campaign import load_campaign
 
-from conftest import CAMPAIGNS
+from conftest import CAMPAIGNS, intent_steps
 
 MIREFEN, DERELICT = "lantern-of-mirefen", "derelict-signal"
 VILLAGE = [MIREFEN, []]
 REEDS = [MIREFEN, ["north", "take smoked fish", "south", "east"]]
 BOSS = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east"]]
 BAY = [DERELICT, []]
-
-
-@pytest.fixture(scope="module")
-def grounder():
-    from gm.agent.models import load_embedder
-    return EmbeddingGrounder(load_embedder())
-
-
-def _steps(found: Interpretation) -> list[dict]:
-    if found.kind != "action":
-        return []
-    return [{k: v for k, v in i.model_dump(mode="json").items() if v is not None}
-            for i in (found.intents or [found.intent])]
 
 
 def test_correction_keeps_where_sentences_end():
@@ -85,7 +71,7 @@ PROSE = [
 def test_prose_is_understood_by_its_action(grounder, scene, text, expected):
     world = scene_world(*scene)
     found = interpret(world, text, grounder)
-    steps = _steps(found)
+    steps = intent_steps(found)
     if expected is None:
         assert steps == [], f"{text!r} carried out {steps}"
         return

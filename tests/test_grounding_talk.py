@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import intent_steps
 from gm.actions import resolve
 from gm.actions.give import wanted_gifts
 from gm.agent.evaluate import scene_world
-from gm.agent.grounding import EmbeddingGrounder
-from gm.agent.interpret import Interpretation, interpret
+from gm.agent.interpret import interpret
 from gm.intent import Intent
 from gm.rules.dice import Dice
 
@@ -24,24 +24,6 @@ MEDBAY = [DERELICT, ["take power cell", "north"]]
 SHAFT = [DERELICT, ["take power cell", "east"]]
 HOME = [MIREFEN, ["north", "learn sunfire ward from maud", "south", "east", "east",
                   *["use sunfire ward on bog troll"] * 5, "take heart-stone", "west", "west"]]  # the stone, home
-
-
-@pytest.fixture(scope="module")
-def embed():
-    from gm.agent.models import load_embedder
-    return load_embedder()
-
-
-@pytest.fixture(scope="module")
-def grounder(embed):
-    return EmbeddingGrounder(embed)
-
-
-def _steps(found: Interpretation) -> list[dict]:
-    if found.kind != "action":
-        return []
-    intents = found.intents or [found.intent]
-    return [{k: v for k, v in i.model_dump(mode="json").items() if v is not None} for i in intents]
 
 
 LINES = [
@@ -87,7 +69,7 @@ LINES = [
 @pytest.mark.parametrize("scene,text,expected", LINES, ids=[t for _, t, _ in LINES])
 def test_what_is_said_and_offered(grounder, scene, text, expected):
     world = scene_world(*scene)
-    got = _steps(interpret(world, text, grounder))
+    got = intent_steps(interpret(world, text, grounder))
     if expected is None:
         assert got == [], f"{text!r} should change nothing, got {got}"
     else:
@@ -128,13 +110,13 @@ TOPICS = [
 
 
 @pytest.mark.parametrize("scene,text,topic", TOPICS, ids=[t for _, t, _ in TOPICS])
-def test_the_topic_asked_about(embed, grounder, scene, text, topic):
+def test_the_topic_asked_about(embedder, grounder, scene, text, topic):
     from gm.agent.conversation import TopicPicker
 
     world = scene_world(*scene)
     found = interpret(world, text, grounder)
     assert found.kind == "action" and found.intent.action.value == "talk", found
-    assert TopicPicker(embed).attend(world, found.intent, text).topic == topic
+    assert TopicPicker(embedder).attend(world, found.intent, text).topic == topic
 
 
 def _crowded_hut():
@@ -158,11 +140,11 @@ CROWD = [
 
 @pytest.mark.parametrize("text,expected", CROWD, ids=[t for t, _ in CROWD])
 def test_a_room_of_several_people(grounder, text, expected):
-    got = _steps(interpret(_crowded_hut(), text, grounder))
+    got = intent_steps(interpret(_crowded_hut(), text, grounder))
     assert len(got) == 1 and all(got[0].get(k) == v for k, v in expected.items()), f"{text!r}: {got}"
 
 
-def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, embed, grounder):
+def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, embedder, grounder):
     """Through the real turn graph: the follow-up is answered from what was just told, and asking the witch how
     to beat a troll releases the fact her answer tells (so a quest waiting for it can go on)."""
     from conftest import CAMPAIGNS
@@ -170,7 +152,7 @@ def test_in_play_a_follow_up_recalls_and_a_restated_answer_is_learned(saves, emb
     from gm.game import Components, Game
 
     game = Game.create(CAMPAIGNS / "lantern-of-mirefen.yaml", saves, seed=3,
-                       components=Components(grounder=grounder, topics=TopicPicker(embed)))
+                       components=Components(grounder=grounder, topics=TopicPicker(embedder)))
     try:
         game.act("talk to tomas")
         again = game.act("what became of it afterwards?")
