@@ -15,7 +15,8 @@ from gm.state.world import CharacterState, World
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_LORE: dict[int, tuple[Campaign, dict[str, list[str]]]] = {}
+_LORE: dict[int, tuple[Campaign, dict[str, list[str]]]] = {}  # by id(): a campaign model is not hashable
+_LORE_KEPT = 32
 
 
 def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
@@ -43,6 +44,8 @@ def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
         naming = (words(key.replace("-", " ")) | words(skill.name) | words(" ".join(skill.aliases))) - STOP
         lore[key] = list(dict.fromkeys(t for t in texts if words(t) & naming and len(t) > len(skill.name) + 8))
     _LORE[id(campaign)] = (campaign, lore)
+    while len(_LORE) > _LORE_KEPT:  # a bot sees many uploaded campaigns: keep the newest, not every one ever
+        del _LORE[next(iter(_LORE))]
     return lore
 
 
