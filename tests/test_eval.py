@@ -14,7 +14,7 @@ from gm.agent.evaluate import (DevsetError, Report, default_sets, evaluate, inte
                                scene_world)
 from gm.intent import Intent
 
-MAIN, UNTUNED = default_sets()
+MAIN, *TUNED, UNTUNED = default_sets()
 CATEGORIES = {"plain", "terse", "chatty", "typo", "pronoun", "question", "emote", "multi", "prose", "open",
               "social", "combat", "skill", "none"}
 

@@ -55,9 +55,13 @@ PARTS = ("tuned", "untuned")
 
 
 def default_sets() -> list[Path]:
-    """The development sets shipped with the package: the main set and the held-out (untuned) one."""
-    root = resources.files("gm") / "evalsets"
-    return [Path(str(root / "devset.yaml")), Path(str(root / "untuned" / "devset-untuned.yaml"))]
+    """The development sets shipped with the package: the main set first, the others tuned on, and the held-out
+    (untuned) one last."""
+    root = Path(str(resources.files("gm") / "evalsets"))
+    main = root / "devset.yaml"
+    held = root / "untuned" / "devset-untuned.yaml"
+    others = sorted(p for p in [*root.glob("devset*.yaml"), *root.glob("*/devset*.yaml")] if p not in (main, held))
+    return [main, *others, held]
 
 
 @dataclass

@@ -37,7 +37,7 @@ from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
 from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
-from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, words
+from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, resolve_name, words
 from gm.agent.commands import parse_command
 from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
@@ -79,6 +79,11 @@ _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Acti
 _HARM = {Action.attack, Action.use_skill}
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
+# going to see someone or to find a place: "off to see the sheriff", "let's find the bar", "pay maud a visit"
+_VISIT = re.compile(r"\b(off to|go see|going to see|gonna see|visit|visits|look for|find|drop in on|check on|"
+                    r"pay (a )?visit to|stop by|call on|over to)\b")
+# words around a bare name that add nothing to it: "the papers?", "um, doc", "ok bar"
+_FILLERS = {"um", "uh", "ok", "okay", "so", "hmm", "well", "oh", "hey", "yo", "please", "pls", "now", "again", "too"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
@@ -169,7 +174,7 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification="The world does not bend to that. What does your "
                                                            "character do?", via="embedding")
         me = acting_pc(world, actor)
-        line = read_line(text, [me.name, *world.spec(me.key).aliases] if me else [])
+        line = read_line(text, _own_names(world, me))
         corrected = correct(line.text, vocabulary(world))
         parts = clauses(corrected)
         if len(parts) > 1:
@@ -261,7 +266,7 @@ class EmbeddingGrounder:
         if plain is not None:
             return Interpretation("action", intent=plain, via="command")
         clause = self._read(world, me, text, line, referents)
-        for step in (self._not_an_action, self._direction, self._open_action, self._remark):
+        for step in (self._not_an_action, self._direction, self._bare_name, self._open_action, self._remark):
             found = step(world, me, clause)
             if found is not None:
                 return found
@@ -312,13 +317,18 @@ class EmbeddingGrounder:
                         ) -> set[str]:
         """The things at hand that words the campaign never wrote may stand for ("the wolf" for a wolfhound):
         see :mod:`gm.agent.lexicon`."""
+        return set(self._everyday_links(world, me, text, index).values())
+
+    def _everyday_links(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                        ) -> dict[str, str]:
+        """Each word of ``text`` the campaign never wrote that stands for one thing at hand, to that thing."""
         said = {w.removesuffix("'s").strip("'") for w in words(text)}  # "your rock's back": the rock
         unknown = said - set(index) - _action_words() - COMPASS - set(PRONOUNS)
         if not unknown:
-            return set()
+            return {}
         things = {k: _distinct_words(world, k) for k in [*world.characters, *world.items, *world.entities]
                   if _available(world, me, k) and (me is None or k != me.key)}
-        return set(self.lexicon.stands_for(unknown, things).values())
+        return self.lexicon.stands_for(unknown, things)
 
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
@@ -342,11 +352,11 @@ class EmbeddingGrounder:
                                                                f"{exits_text(world)}", via="rules")
         go = _GO_TO.search(words_)
         if go is None:
-            return self._toward_a_named_place(world, me, c, ways)
+            return self._to_see(world, c, ways) or self._toward_a_named_place(world, me, c, ways)
         place = set(words(go.group("place")))
         places = [key for key in world.campaign.locations if place & _distinct_words(world, key)]
         if not places:
-            return None
+            return self._to_see(world, c, ways) or self._nowhere(world, c, go, place)
         exits = [d for d, loc in ways.items() if loc in places]
         if exits:
             return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]), via="embedding")
@@ -356,6 +366,68 @@ class EmbeddingGrounder:
         name = world.campaign.locations[places[0]].name
         return Interpretation("clarify", clarification=f"The {name} is not reachable from here. {exits_text(world)}",
                               via="rules")
+
+    @staticmethod
+    def _to_see(world: World, c: Clause, ways: dict[str, str]) -> Interpretation | None:
+        """Going to see someone, or to find a place, next door ("off to see the sheriff", "let's find the bar"):
+        the way to where they are. Never a question, and never someone here."""
+        visit = _VISIT.search(normalize(c.text))
+        if c.line.question or visit is None:
+            return None
+        tail = normalize(c.text)[visit.end():]  # what is gone to: "I could use a drink, let's find the bar"
+        if cue_actions(tail) - {Action.move, Action.talk, Action.look}:
+            return None
+        index = _name_index(world)
+        hits = [index.get(w, set()) for w in words(tail)]
+        named = {k for keys in hits if len(keys) == 1 for k in keys}
+        where = {world.characters[k].location for k in named if k in world.characters} | (
+            named & set(world.campaign.locations))
+        if world.party_location in where:
+            return None
+        exits = [d for d, loc in ways.items() if loc in where]
+        if len(exits) != 1:
+            return None
+        return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]), via="embedding")
+
+    @staticmethod
+    def _nowhere(world: World, c: Clause, go: re.Match, place: set[str]) -> Interpretation | None:
+        """"go to the chapel" where the words name no place, no one and nothing known: there is no way there,
+        which the player hears with the exits; never the one exit the ranking likes best."""
+        if c.cues - {Action.move} or c.approach or go.group(1) == "get" or place & _action_words():
+            return None  # "get in his face", "go to sleep": not a destination
+        if any(place & _distinct_words(world, k) for k in _nameable(world)) or any(
+                place & name_words(world, k) for k, _ in world.features_here()):
+            return None
+        said = " ".join(w for w in normalize(go.group("place")).split() if w not in STOP)
+        return Interpretation("clarify", clarification=f"There's no way to {said or 'there'} from here. "
+                                                       f"{exits_text(world)}", via="rules")
+
+    def _bare_name(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """A line that only names one thing ("bar", "the papers", "doc") asks for what can be done with it
+        here: a place next to this one is gone to, a thing lying here is taken, a person here is spoken to.
+        Anything else named bare (a thing held, a skill) is left to the ranking."""
+        content = words(c.text) - _FILLERS
+        if c.cues or c.approach or not content or len(content) > 2 or c.line.ooc:
+            return None
+        exact = resolve_name(world, " ".join(content))  # "stable" is the Livery Stable, not the stable hand
+        named = {exact} if exact else c.named or c.maybe
+        if len(named) != 1:
+            return None
+        key = next(iter(named))
+        links = self._everyday_links(world, me, c.text, _name_index(world))
+        if not exact and any(links.get(w) != key for w in content - name_words(world, key)):
+            return None  # "the dark hut": more than a name ("doc" for a doctor is the lexicon's possible reading)
+        if key in world.campaign.locations:
+            exits = [d for d, loc in world.exits().items() if loc == key]
+            return Interpretation("action", intent=Intent(action=Action.move, target=exits[0]),
+                                  via="embedding") if len(exits) == 1 else None
+        if key in world.items and world.items[key].location == world.party_location:
+            return Interpretation("action", intent=Intent(action=Action.take, item=key), via="embedding")
+        if key in world.characters and _available(world, me, key) and world.characters[key].alive and (
+                world.characters[key].disposition != "hostile"):
+            return Interpretation("action", intent=Intent(action=Action.talk, target=key, text=c.line.text),
+                                  via="embedding")
+        return None
 
     def _toward_a_named_place(self, world: World, me: CharacterState | None, c: Clause,
                               ways: dict[str, str]) -> Interpretation | None:
@@ -388,10 +460,15 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification="(Out of character, noted.) What does your character "
                                                            "do?", via="rules")
         words_ = normalize(c.text)
-        subject = re.match(r"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+( [a-z0-9'-]+)?) "
-                           r"(is|are|was|were|has been|have been|explodes|dies|falls|collapses|joins)\b", words_)
         index = _name_index(world)
-        beings = {k for w in words(subject.group("subject")) for k in index.get(w, ())} if subject else set()
+        beings: set[str] = set()
+        for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
+                                 words_) for more in ("", " [a-z0-9'-]+")):
+            if subject and _tells_of(subject.group("verb")):  # "cobb surrenders", "the old troll is dead"
+                said = words(subject.group("subject"))  # all of it names the one told of ("the old jail" no one)
+                beings = {k for k in set.union(set(), *(index.get(w, set()) for w in said))
+                          if said <= _distinct_words(world, k) and (me is None or k != me.key)}
+                break
         if subject and not c.line.question and beings & (set(world.characters) | set(world.entities)):
             return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                            "What does your character do?", via="rules")
@@ -469,7 +546,7 @@ class EmbeddingGrounder:
     def rank(self, world: World, text: str, actor: str | None = None) -> list[tuple[Candidate, float]]:
         """The scene's candidates for ``text`` by score, best first (contradicted candidates left out)."""
         me = acting_pc(world, actor)
-        line = read_line(text, [me.name] if me else [])
+        line = read_line(text, _own_names(world, me))
         clause = self._read(world, me, correct(line.text, vocabulary(world)), line, list(world.referents))
         return self._ranked(world, me, clause)
 
@@ -644,6 +721,18 @@ class EmbeddingGrounder:
         return "I'm not sure what you mean. What does your character do?"
 
 
+@lru_cache(maxsize=4096)
+def _tells_of(word: str) -> bool:
+    """Whether ``word`` after a subject makes the line tell what someone does or is ("cobb surrenders", "the
+    troll is dead", "maud teaches me"): a verb in its third-person or past form (lemminflect's lexicon)."""
+    from lemminflect import getAllLemmas, getInflection
+
+    if word in {"is", "are", "was", "were", "has", "have", "had"}:
+        return True
+    return any(word in getInflection(lemma, "VBZ") + getInflection(lemma, "VBD")
+               for lemma in getAllLemmas(word, "VERB").get("VERB", ()) if lemma != word)
+
+
 def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
     """Whether the words name an item (at hand or not) that this candidate has no part for, and nothing in
     them says the candidate's action: "I heal Okafor with my medkit" is no talk with Okafor, "put the stone
@@ -773,6 +862,14 @@ def _said(c: Clause) -> bool:
         return False
     speech = set(normalize(c.line.speech).split())
     return len(speech & set(normalize(c.text).split())) * 2 >= len(speech)
+
+
+def _own_names(world: World, me: CharacterState | None) -> list[str]:
+    """What a player may call their own character in prose: its name, its first name, its aliases."""
+    if me is None:
+        return []
+    spec = world.spec(me.key)
+    return list(dict.fromkeys([spec.name, spec.name.split()[0], *spec.aliases]))
 
 
 def _own_skills(world: World, me: CharacterState | None) -> list[str]:

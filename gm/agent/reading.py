@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from gm.actions.naming import normalize
@@ -104,21 +104,34 @@ def english_words() -> frozenset[str]:
         return frozenset()
 
 
+def _undoubled(word: str) -> set[str]:
+    """``word`` with one of its doubled letters typed once: "saloon" -> {"salon"}, "hammer" -> {"hamer"}."""
+    return {word[:i] + word[i + 1:] for i in range(1, len(word)) if word[i] == word[i - 1]}
+
+
 def correct(text: str, vocabulary: set[str]) -> str:
-    """Each word that is neither English nor in ``vocabulary`` but one or two edits from exactly one vocabulary
-    word becomes that word ("nroth" -> "north", "okafro" -> "okafor"). Transpositions count as one edit. The
+    """Each word that is neither English nor in ``vocabulary`` but one or two edits from one vocabulary word,
+    clearly nearer than any other, becomes that word ("nroth" -> "north", "okafro" -> "okafor", "lern" -> learn
+    rather than lean); an English word only becomes a name it is with a doubled letter typed once ("salon" ->
+    "saloon"). Transpositions count as one edit. The
     text comes back in lower case with the marks that end sentences and clauses kept."""
     known = english_words()
     choices = sorted(vocabulary)
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
-        if len(word) >= 3 and word not in vocabulary and word not in known and not word.isdigit():
-            limit = 1 if len(word) <= 5 else 2
-            found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
-            if found and (len(found) == 1 or found[1][1] > found[0][1]):
-                return found[0][0]
-        return word
+        if len(word) < 3 or word in vocabulary or word.isdigit():
+            return word
+        if word in known:  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
+            return next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), word)
+        limit = 1 if len(word) <= 5 else 2
+        found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
+        found = [f for f in found if f[1] == found[0][1]] if found else []
+        if len(found) > 1:  # as near as each other in edits: the one sharing more letters in order ("lern": learn)
+            found.sort(key=lambda f: -fuzz.ratio(word, f[0]))
+            if fuzz.ratio(word, found[0][0]) == fuzz.ratio(word, found[1][0]):
+                return word
+        return found[0][0] if found else word
 
     # lower case and plain marks, as :func:`normalize`, but keeping where sentences and clauses end
     text = _NOT_TEXT.sub(" ", text.lower().replace("’", "'"))
