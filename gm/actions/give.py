@@ -7,7 +7,7 @@ import re
 from gm import events as ev
 from gm.actions.base import ActionSpec, Candidate, others_here
 from gm.actions.naming import descriptor, resolve_name
-from gm.campaign.conditions import AllOf, AnyOf, Gave
+from gm.campaign.conditions import Gave, leaves
 from gm.intent import Action, Intent
 from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, held_item, present_character
@@ -70,15 +70,7 @@ def wanted_gifts(world: World) -> set[tuple[str, str]]:
     camp = world.campaign
     conditions = [stage.complete_when for quest in camp.quests.values() for stage in quest.stages]
     conditions += [c for ch in camp.characters.values() for c in (ch.recruit, ch.teach) if c is not None]
-    found: set[tuple[str, str]] = set()
-    while conditions:
-        cond = conditions.pop()
-        if isinstance(cond, Gave):
-            found.add((cond.gave.item, cond.gave.to))
-        elif isinstance(cond, AnyOf):
-            conditions += cond.any
-        elif isinstance(cond, AllOf):
-            conditions += cond.all
+    found = {(leaf.gave.item, leaf.gave.to) for cond in conditions for leaf in leaves(cond) if isinstance(leaf, Gave)}
     return {(item, to) for item, to in found if not any(i == item and t == to for i, _, t in world.gifts)}
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from gm.agent.commands import normalize
 from gm.agent.models import EmbeddingCache, LanguageModel, ModelError
 from gm.agent.narrate import templates
+from gm.campaign.conditions import Learned, leaves
 from gm.intent import Action, Intent
 from gm.state.world import World
 
@@ -58,12 +59,27 @@ def topic_options(world: World, speaker: str) -> list[TopicOption]:
         return []
     spec = world.spec(speaker)
     facts = {f.id: f.text for f in spec.knows}
+    sought = _sought(world.campaign)
     behind_topics = {t.reveals for t in spec.topics.values()}  # asked for through its topic
-    out = [TopicOption(key, text, (text,)) for key, text in facts.items() if key not in behind_topics]
+    out = [TopicOption(key, text, (text, *sought.get(key, ()))) for key, text in facts.items()
+           if key not in behind_topics]
     for key, topic in spec.topics.items():  # a question matches how it is put (`about`), or the fact it reveals
-        texts = (*topic.about, facts[topic.reveals]) if topic.reveals in facts else tuple(topic.about)
+        texts = (*topic.about, facts[topic.reveals], *sought.get(topic.reveals, ())) if topic.reveals in facts else (
+            tuple(topic.about))
         out.append(TopicOption(key, ", ".join(topic.about), texts, tuple(topic.about)))
     return out
+
+
+def _sought(campaign) -> dict[str, tuple[str, ...]]:
+    """Each fact a quest stage waits for, to the stage's goal: the question the fact answers, in the author's
+    words ("Find out who robbed the stage" for "It was Jack Cobb's bunch ..."), which players ask in theirs."""
+    found: dict[str, list[str]] = {}
+    for quest in campaign.quests.values():
+        for stage in quest.stages:
+            for leaf in leaves(stage.complete_when):
+                if isinstance(leaf, Learned):
+                    found.setdefault(leaf.learned, []).append(stage.goal)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def _content(text: str) -> set[str]:

@@ -276,7 +276,7 @@ class EmbeddingGrounder:
 
     def _read(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str]) -> Clause:
         index = _name_index(world)
-        hits = [index.get(word, set()) for word in words(text)]
+        hits = [_lookup(index, word) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         maybe = {key for keys in hits for key in keys} - named
         maybe |= self._everyday_names(world, me, text, index) - named
@@ -478,8 +478,11 @@ class EmbeddingGrounder:
         return None
 
     def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
-        """Something attempted that no other action covers: a check with its approach, target and stat."""
+        """Something attempted that no other action covers: a check with its approach, target and stat. An
+        attempt that names a skill of one's own ("read sign" for a tracker) is using that skill."""
         if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
+            return None
+        if me is not None and any(k in world.campaign.skills and world.knows_skill(me.key, k) for k in c.named):
             return None
         if c.line.question and not _ASKS_TO_ACT.match(normalize(c.text)):
             return None  # "can the heart-stone be fixed?" asks about an attempt; "can I climb it?" makes one
@@ -667,7 +670,7 @@ class EmbeddingGrounder:
         if best.intent.action is Action.learn and best.intent.skill not in c.named | c.maybe | set(c.referred[:2]):
             # "teach me" from someone who teaches several things: which, unless the words clearly say
             rivals = [(cand.label, cand.intent) for cand, s in ranked if cand.intent.action is Action.learn
-                      and cand.intent.target == best.intent.target and score - s < self.unnamed_margin]
+                      and cand.intent.target == best.intent.target and score - s < 2.5 * self.unnamed_margin]
             meant = self._likeliest_skill(world, c, [i.skill for _, i in rivals])
             if meant is not None:
                 rivals = [(label, i) for label, i in rivals if i.skill == meant]
@@ -696,7 +699,7 @@ class EmbeddingGrounder:
         asked -= {w for k in c.named | c.maybe for w in name_words(world, k)}
         if len(skills) < 2 or not asked:
             return None
-        texts = [" ".join([world.campaign.skills[s].name, *world.campaign.skills[s].aliases]).lower() for s in skills]
+        texts = [_skill_text(world, s) for s in skills]
         sims = self._vectors(texts) @ self._query(c.text.lower())
         order = np.argsort(-sims)
         return skills[order[0]] if sims[order[0]] - sims[order[1]] >= self.unnamed_margin else None
@@ -754,6 +757,14 @@ def _object_named(text: str, world: World) -> bool:
     m = _SKILL_CUE.search(normalize(text))
     return m is not None and m.group("object") not in STOP | set(PRONOUNS) | _SKILL_WORDS | {
         "at", "on", "against", "down", "up", "out", "forth", "you", "now", "again"} | set(words(_skill_names(world)))
+
+
+def _skill_text(world: World, key: str) -> str:
+    """What a skill is, in the campaign's words: its names, what its stat is for, and whether it harms."""
+    skill = world.campaign.skills[key]
+    about = world.campaign.rules.stat_descriptions.get(skill.stat, skill.stat)
+    return ". ".join([skill.name, *skill.aliases, about, *(["an attack that deals damage"] if skill.damage else [])
+                      ]).lower()
 
 
 def _skill_names(world: World) -> str:
@@ -818,6 +829,30 @@ def _name_index(world: World) -> dict[str, set[str]]:
         for word in _distinct_words(world, key):
             index.setdefault(word, set()).add(key)
     return index
+
+
+def _lookup(index: dict[str, set[str]], word: str) -> set[str]:
+    """What a word names: itself in the index, else one of its other forms ("track" names "Tracker's Eye" by
+    "tracking", "reed" the "Reed Beds"), by lemminflect's English word forms."""
+    found = index.get(word)
+    if found:
+        return found
+    for form in _forms(word):
+        if form in index:
+            return index[form]
+    return set()
+
+
+@lru_cache(maxsize=8192)
+def _forms(word: str) -> tuple[str, ...]:
+    from lemminflect import getAllInflections, getAllLemmas
+
+    lemmas = {lemma for pos in ("NOUN", "VERB") for lemma in getAllLemmas(word, pos).get(pos, ())}
+    forms = set(lemmas)
+    for lemma in lemmas:
+        for inflected in getAllInflections(lemma).values():
+            forms |= set(inflected)
+    return tuple(sorted(forms - {word}))
 
 
 def _distinct_words(world: World, key: str) -> set[str]:

@@ -253,6 +253,18 @@ AnyOf.model_rebuild()
 AllOf.model_rebuild()
 
 
+def leaves(cond: Condition) -> Iterator[BaseCondition]:
+    """The plain conditions inside ``cond`` (through every ``any`` and ``all``)."""
+    if isinstance(cond, AnyOf):
+        for child in cond.any:
+            yield from leaves(child)
+    elif isinstance(cond, AllOf):
+        for child in cond.all:
+            yield from leaves(child)
+    else:
+        yield cond
+
+
 def about(cond: Condition, character: str) -> Condition:
     """A character's own `recruit` or `teach` condition, with every `attitude` that names no one meaning it."""
     if isinstance(cond, AttitudeAtLeast) and cond.of is None:
