@@ -65,7 +65,8 @@ _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|j
 _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
-_CLAIM = re.compile(r"^i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b")
+_CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
+                    r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
 _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
                           r"^let (me|us)\b")
@@ -81,7 +82,7 @@ _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
 # going to see someone or to find a place: "off to see the sheriff", "let's find the bar", "pay maud a visit"
 _VISIT = re.compile(r"\b(off to|go see|going to see|gonna see|visit|visits|look for|find|drop in on|check on|"
-                    r"pay (a )?visit to|stop by|call on|over to)\b")
+                    r"pay (a )?visit to|stop by|call on)\b")
 # words around a bare name that add nothing to it: "the papers?", "um, doc", "ok bar"
 _FILLERS = {"um", "uh", "ok", "okay", "so", "hmm", "well", "oh", "hey", "yo", "please", "pls", "now", "again", "too"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
@@ -175,7 +176,7 @@ class EmbeddingGrounder:
                                                            "character do?", via="embedding")
         me = acting_pc(world, actor)
         line = read_line(text, _own_names(world, me))
-        corrected = correct(line.text, vocabulary(world))
+        corrected = _with_co_actors(world, correct(line.text, vocabulary(world)))
         parts = clauses(corrected)
         if len(parts) > 1:
             steps = self._sequence(world, me, parts, line)
@@ -266,7 +267,9 @@ class EmbeddingGrounder:
         if plain is not None:
             return Interpretation("action", intent=plain, via="command")
         clause = self._read(world, me, text, line, referents)
-        for step in (self._not_an_action, self._direction, self._bare_name, self._open_action, self._remark):
+        steps = (self._not_an_action, self._direction, self._open_action, self._remark) if decisive_only else (
+            self._not_an_action, self._direction, self._bare_name, self._open_action, self._remark)
+        for step in steps:  # in a sequence a bare name is no step of its own: "bramble and i charge it"
             found = step(world, me, clause)
             if found is not None:
                 return found
@@ -300,6 +303,10 @@ class EmbeddingGrounder:
             cues = cues - {Action.use_skill} | {Action.learn}
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
+        if _YOU_ASKED.match(normalize(text)) and line.question:
+            # "do you know where the wolf sleeps?" is about the listener, not resting; asking them for something
+            # (to teach, to come along) is still that request
+            cues = (cues & {Action.learn, Action.recruit, Action.give}) or {Action.talk}
         skills = {k for k in named if k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)}
         alone = not any(ch.alive and ch.disposition != "hostile" for ch in others_here(world, me))
         if skills and not cues & {Action.learn, Action.recruit, Action.give} and (
@@ -336,7 +343,7 @@ class EmbeddingGrounder:
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = normalize(c.text)
         tokens = words_.split()
-        if _WH.match(words_):
+        if _WH.match(words_) or _asked(world, c):
             return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
         m = _MOTION_BEFORE.search(words_)
@@ -380,6 +387,8 @@ class EmbeddingGrounder:
         index = _name_index(world)
         hits = [index.get(w, set()) for w in words(tail)]
         named = {k for keys in hits if len(keys) == 1 for k in keys}
+        if any(k in world.characters and world.characters[k].location == world.party_location for k in named):
+            return None  # "wander over to the old man": he is here
         where = {world.characters[k].location for k in named if k in world.characters} | (
             named & set(world.campaign.locations))
         if world.party_location in where:
@@ -509,7 +518,7 @@ class EmbeddingGrounder:
         about = Action.talk in c.cues and bool(_ABOUT.search(normalize(c.text)))
         about = about and not _addressed_elsewhere(world, c)
         spoken = c.line.question or _said(c) or about
-        asking = bool(_WH.match(normalize(c.text)))
+        asking = _asked(world, c) is not None
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
         if asking:  # "why is the mech shooting at people?" asks about shooting
@@ -593,6 +602,9 @@ class EmbeddingGrounder:
         something to be named, referred to, or the only one it could be."""
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
+        if intent.action not in (Action.talk, Action.look, Action.learn, Action.recruit) and _asked(world, c) and (
+                not _ASKS_TO_ACT.match(normalize(c.text))):
+            return False  # "what's left in here?", "where does this bay lead?" ask; they don't act
         targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
@@ -897,6 +909,47 @@ def _said(c: Clause) -> bool:
         return False
     speech = set(normalize(c.line.speech).split())
     return len(speech & set(normalize(c.text).split())) * 2 >= len(speech)
+
+
+def _with_co_actors(world: World, text: str) -> str:
+    """"bramble and i charge it", "me and pip go at it": a companion beside the player in the subject acts with
+    them (on its own turn) and is no one spoken to; the line is the player's "i charge it"."""
+    said = text.split()
+
+    def companion(part: list[str]) -> bool:
+        who = resolve_name(world, " ".join(part))
+        return who in world.characters and world.characters[who].in_party
+
+    for j, word in enumerate(said):
+        if word != "and":
+            continue
+        for n in (1, 2, 3):  # the name is the words next to "and": "ok so bramble and me", "me and old bramble"
+            if said[j + 1:j + 2] in (["i"], ["me"]) and j >= n and companion(said[j - n:j]):
+                return " ".join([*said[:j - n], "i", *said[j + 2:]])
+            if j and said[j - 1] in ("i", "me") and companion(said[j + 1:j + 1 + n]):
+                return " ".join([*said[:j - 1], "i", *said[j + 1 + n:]])
+    return text
+
+
+_YOU_ASKED = re.compile(r"^(do|did|does|have|has|can|could|would|will|are|were|is|know|seen|heard)( you| ya| u|"
+                        r" anyone| anybody| somebody| someone)\b")
+
+
+def _asked(world: World, c: Clause) -> str | None:
+    """What kind of question the clause asks, after any name it is addressed to ("tomas, how do i get to the
+    chapel?"): "wh" (who, what, where, how ...), "you" (about the listener: "do you know where the wolf
+    sleeps?"), else None."""
+    said = normalize(c.text).split()
+    index = _name_index(world)
+    while said and (said[0] in _FILLERS or said[0] in {"hey", "hi", "excuse", "me", "sir", "maam", "so"} or (
+            said[0] in index and any(k in world.characters for k in index[said[0]]))):
+        said = said[1:]  # the name the question is put to, and the words that get attention
+    rest = " ".join(said)
+    if _WH.match(rest):
+        return "wh"
+    if _YOU_ASKED.match(rest) and (c.line.question or c.text.rstrip().endswith("?")):
+        return "you"
+    return None
 
 
 def _own_names(world: World, me: CharacterState | None) -> list[str]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from gm.actions import usage_lines
+from gm.actions.attack import enemies_here
 from gm.agent.commands import parse_command
 from gm.intent import Action, Intent
 from gm.rules.dice import DiceError, check_expression
-from gm.state.world import World
+from gm.state.world import CharacterState, World
 
 MAX_INPUT = 500
 Kind = Literal["action", "roll", "event", "join", "info", "clarify"]
@@ -55,21 +56,45 @@ def interpret(world: World, text: str, grounder: Grounder | None = None, actor: 
         return _slash(world, text)
     intent = parse_command(world, text)
     if intent is not None:
-        return _judged(world, text, Interpretation("action", intent=intent), grounder)
+        return _judged(world, text, Interpretation("action", intent=intent), grounder, actor)
     if grounder is not None:
-        return _judged(world, text, grounder.ground(world, text, actor), grounder)
+        return _judged(world, text, grounder.ground(world, text, actor), grounder, actor)
     return Interpretation("clarify", clarification="I'm not sure what you mean. " + HELP)
 
 
-def _judged(world: World, text: str, found: Interpretation, grounder: Grounder | None) -> Interpretation:
-    """An open action leaves here with its stat and difficulty decided (the rules validate them)."""
+def _judged(world: World, text: str, found: Interpretation, grounder: Grounder | None, actor: str | None
+            ) -> Interpretation:
+    """An open action leaves here with its stat and difficulty decided (the rules validate them), and every
+    intent with what the rules would fill in said outright."""
     from gm.agent.checks import CheckJudge
+
+    me = world.characters.get(actor) if actor else world.lead()
+    if found.intent is not None:
+        found.intent = _completed(world, me, found.intent)
+    found.intents = [_completed(world, me, i) for i in found.intents]
 
     judge = getattr(grounder, "judge", None) or CheckJudge()
     if found.intent is not None and found.intent.action is Action.check:
         found.intent = judge.settle(world, text, found.intent)
     found.intents = [judge.settle(world, text, i) if i.action is Action.check else i for i in found.intents]
     return found
+
+
+def _completed(world: World, me: CharacterState | None, intent: Intent) -> Intent:
+    """The intent with what the rules would fill in said outright, so what is shown is what is done: learning
+    from the one teacher here of that skill, a blow or a harmful skill at the only enemy here."""
+    if intent.action is Action.learn and intent.target is None and intent.skill:
+        teachers = [ch.key for ch in world.present() if ch.alive and intent.skill in world.spec(ch.key).teaches]
+        if len(teachers) == 1:
+            return intent.model_copy(update={"target": teachers[0]})
+    harmful = intent.action is Action.attack or (
+        intent.action is Action.use_skill and intent.skill in world.campaign.skills
+        and world.campaign.skills[intent.skill].damage is not None)
+    if harmful and intent.target is None:
+        enemies = [ch.key for ch in enemies_here(world, me)]
+        if len(enemies) == 1:
+            return intent.model_copy(update={"target": enemies[0]})
+    return intent
 
 
 def _slash(world: World, text: str) -> Interpretation:
