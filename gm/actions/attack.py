@@ -29,7 +29,8 @@ class Attack(ActionSpec):
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('attack', 'fight', 'hit', 'strike', 'kill', 'stab', 'shoot', 'swing', 'slash', 'lunge', 'charge',
             'punch', 'kick', 'fire', 'arrow', 'loose', 'smash', 'thrust', 'drive', 'slay', 'bash', 'cut',
-            'shoot at', 'draw', 'aim', 'skewer', 'impale', 'hack at')
+            'shoot at', 'draw', 'aim', 'skewer', 'impale', 'hack at', 'go for', 'go at', 'have at', 'take on',
+            'rush', 'tackle', 'pounce on', 'jump on', 'lay into', 'open fire')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

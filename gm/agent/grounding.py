@@ -78,6 +78,7 @@ _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
 _HARM = {Action.attack, Action.use_skill}
+_FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
 # going to see someone or to find a place: "off to see the sheriff", "let's find the bar", "pay maud a visit"
@@ -145,6 +146,7 @@ class Clause:
     cues: set[Action]
     approach: str | None
     line: Line
+    unknown: str | None = None  # a thing handled or a person spoken to that names nothing known ("the kettle")
 
 
 class EmbeddingGrounder:
@@ -318,7 +320,33 @@ class EmbeddingGrounder:
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
-        return Clause(text, named, maybe, referred, cues, approach_of(text), line)
+        return Clause(text, named, maybe, referred, cues, approach_of(text), line,
+                      self._unknown_object(world, me, text, cues, index))
+
+    def _unknown_object(self, world: World, me: CharacterState | None, text: str, cues: set[Action],
+                        index: dict[str, set[str]]) -> str | None:
+        """The head word of what is taken, dropped, given or spoken to, when it names nothing known here or in
+        the story ("take the kettle", "give tomas the troll's head", "talk to the blacksmith"): then no
+        candidate of that action is what the player said."""
+        said = normalize(text).split()
+        for action in (Action.take, Action.drop, Action.give) if cues else ():
+            if action not in cues:
+                continue
+            for cue in REGISTRY[action].cues:
+                at = _phrase_at(said, cue.split())
+                if at is None:
+                    continue
+                head = _object_head(said[at + len(cue.split()):], index, world)
+                if head is None or head in PRONOUNS or head in _ANY_THING:
+                    return None
+                if _lookup(index, head) or any(head in name_words(world, k) for k, _ in world.features_here()):
+                    return None
+                if self._everyday_links(world, me, head, index) or head in _action_words():
+                    return None
+                if head in _SOMEONE:
+                    return None  # "here you go, old man"
+                return head
+        return None
 
     def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
                         ) -> set[str]:
@@ -602,6 +630,9 @@ class EmbeddingGrounder:
         something to be named, referred to, or the only one it could be."""
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
+        if c.unknown is not None and intent.action in (Action.take, Action.drop, Action.give) and (
+                intent.action in c.cues):
+            return False  # "take the kettle" with no kettle to take is not the fish lying beside it
         if intent.action not in (Action.talk, Action.look, Action.learn, Action.recruit) and _asked(world, c) and (
                 not _ASKS_TO_ACT.match(normalize(c.text))):
             return False  # "what's left in here?", "where does this bay lead?" ask; they don't act
@@ -632,6 +663,10 @@ class EmbeddingGrounder:
             places = named & set(world.campaign.locations) - {world.party_location}
             if places:
                 return world.exits().get(intent.target) in places
+            tokens = set(normalize(c.text).split())
+            if c.cues & _HARM and not tokens & (COMPASS | {"up", "down", intent.target}) and not _FLEE.search(
+                    normalize(c.text)):
+                return False  # "go for its legs", "pip and i go at it": a fight is joined, no way is taken
             if len(targets) == 1:
                 return True
             # no place named and several ways: going is all the words say, or "back" says which way
@@ -724,6 +759,9 @@ class EmbeddingGrounder:
 
     def _unsure(self, world: World, me: CharacterState | None, c: Clause, ranked) -> str:
         """A clarification that says what is possible, for what the player seemed to want."""
+        if c.unknown is not None:
+            here = [cand.label for cand in scene_candidates(world, me) if cand.intent.action in c.cues][:4]
+            return f"There's no {c.unknown} here." + (f" You could {', or '.join(here)}." if here else "")
         missing = [k for k in c.named if not _available(world, me, k) and k not in world.campaign.locations]
         if missing:
             names = ", ".join(_label(world, k) for k in missing)
@@ -950,6 +988,49 @@ def _asked(world: World, c: Clause) -> str | None:
     if _YOU_ASKED.match(rest) and (c.line.question or c.text.rstrip().endswith("?")):
         return "you"
     return None
+
+
+# words for "whatever is there" and for someone in general: never an unknown thing or person
+_ANY_THING = {"everything", "all", "stuff", "things", "thing", "something", "anything", "one", "lot", "rest", "them",
+              "those", "these", "both", "back", "up", "out", "down", "over", "away", "off", "around", "here", "there",
+              "now", "again", "too", "closer", "look", "moment", "second", "sec", "minute", "while", "breath",
+              "break", "rest", "nap", "chance", "shot", "go", "try", "turn", "step", "hand", "hands", "time", "way", "body",
+              "corpse", "remains", "loot", "gear", "supplies"}
+_SOMEONE = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "folks", "guys", "man",
+            "woman", "guy", "lady", "kid", "boy", "girl", "stranger", "friend", "buddy", "pal", "sir", "madam",
+            "maam", "fellow", "room", "crowd", "group", "party", "locals", "villagers", "survivor", "survivors",
+            "person", "owner", "local", "others", "other", "old", "young", "little", "nice"}
+_OBJECT_STOP = STOP | _DETERMINERS | {"over", "up", "out", "off", "down", "back", "away", "around", "across", "by",
+                                      "near", "under", "behind", "inside", "through", "as", "like", "so", "but",
+                                      "then", "and", "if", "please", "now", "quickly", "carefully", "gently"}
+
+
+def _phrase_at(said: list[str], phrase: list[str]) -> int | None:
+    for i in range(len(said) - len(phrase) + 1):
+        if said[i:i + len(phrase)] == phrase:
+            return i
+    return None
+
+
+def _object_head(after: list[str], index: dict[str, set[str]], world: World) -> str | None:
+    """The last word of the first noun phrase in ``after`` (past a person it is given to, and a possessor:
+    "tomas the troll's head" -> "head"), or None when there is none."""
+    phrase: list[str] = []
+    for word in after:
+        bare = word.removesuffix("'s")
+        if bare in PRONOUNS and not phrase:
+            return bare  # "grab it off the hook": it
+        if word in _OBJECT_STOP or bare in PRONOUNS or word.isdigit():
+            if phrase:
+                break
+            continue
+        keys = _lookup(index, bare)
+        if (word.endswith("'s") or not phrase) and keys and all(k in world.characters for k in keys) and (
+                word.endswith("'s") or len(after) > 1):
+            phrase = []  # a recipient or a possessor, not the thing
+            continue
+        phrase.append(bare)
+    return phrase[-1] if phrase else None
 
 
 def _own_names(world: World, me: CharacterState | None) -> list[str]:
