@@ -31,7 +31,9 @@ GENERIC_APPROACHES = ("search", "climb", "sneak", "force", "jump", "hide", "list
 # word of each entry is the approach recorded on the intent.
 APPROACHES: dict[str, tuple[str, ...]] = {
     "search": ("search", "rummage", "look for", "hunt for", "dig through", "scour", "ransack", "go through",
-               "look through", "check for", "salvage", "scavenge", "investigate", "inspect", "examine"),
+               "look through", "check for", "salvage", "scavenge", "investigate", "inspect", "examine",
+               "look behind", "look under", "look inside", "check behind", "check under", "peek", "for anything",
+               "for anyone", "for something", "for clues", "feel around"),
     "listen": ("listen", "eavesdrop"),
     "track": ("track", "tracks", "footprints", "trail"),
     "climb": ("climb", "scale", "clamber", "shimmy"),
@@ -43,6 +45,8 @@ APPROACHES: dict[str, tuple[str, ...]] = {
     "intimidate": ("intimidate", "threaten", "scare", "frighten", "menace", "demand", "in his face", "in her face",
                    "face and demand", "bully"),
     "hack": ("hack", "override", "bypass"),
+    "calm": ("calm", "soothe", "pacify", "reassure", "settle down"),
+    "dodge": ("dodge", "evade", "sidestep"),
     "repair": ("repair", "fix", "mend", "patch", "tinker"),
     "haggle": ("haggle", "bargain", "barter"),
     "balance": ("balance", "tightrope"),

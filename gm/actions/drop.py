@@ -16,7 +16,8 @@ class Drop(ActionSpec):
     usage = "drop <item>"
     help = "put down something you carry"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('drop', 'put down', 'set down', 'put it down', 'set it down', 'throw away', 'discard', 'leave it', 'get rid of', 'ditch')
+    cues = ('drop', 'put down', 'set down', 'put it down', 'set it down', 'throw away', 'discard', 'leave it', 'get rid of', 'ditch',
+            'put it back', 'put that back', 'put them back', 'set it back')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

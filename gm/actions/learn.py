@@ -20,7 +20,7 @@ class Learn(ActionSpec):
     help = "be taught a skill by someone here"
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('learn', 'teach', 'show me', 'show us', 'study', 'lesson', 'how to cast', 'how to use', 'train',
-            'instruct', 'mentor', 'pass on')
+            'instruct', 'mentor', 'pass on', 'student', 'apprentice', 'pupil', 'disciple', 'take me on')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

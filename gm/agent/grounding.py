@@ -58,9 +58,11 @@ _FILLER = re.compile(r"^((ok(ay)?|so|well|alright|right|yeah|yes|um+|uh+|hmm+|no
                      r"(i('ll| will| want to| try to| go to| am going to|'m going to| gonna)?|let me|let's|lets)?\s*"
                      r"((try|attempt|want|need|decide) to\s+)?")
 _GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|make my way)"
-                    r"(s|es|ed|ing)?\s+(back\s+)?(to|into|in|towards?|inside)\s+(the\s+)?(?P<place>[a-z0-9' -]+)")
+                    r"(s|es|ed|ing)?\s+(back\s+|up\s+|down\s+|over\s+|out\s+|on\s+)?(to|into|in|towards?|inside)\s+"
+                    r"(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
-                            r"continue|descend|ascend|get|fall back)\s+(back\s+)?(?P<dir>up|down)\b")
+                            r"continue|descend|ascend|get|fall back)(s|es|ed|ing|ning|ping|ming)?\s+(back\s+)?"
+                            r"(?P<dir>up|down)\b(?! to\b| at\b| the\b)")  # "steps up to the headman" approaches
 # words of going with no verb: "on to the harbor", "onward to the gate", "back to the green"
 _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
@@ -78,6 +80,8 @@ _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
 _HARM = {Action.attack, Action.use_skill}
+_TAUGHT = re.compile(r"\b(?P<who>[a-z'-]+) (taught|showed|teached|gave) (me|us)\b")
+_MANOEUVRES = {"hide", "dodge", "sneak", "jump", "balance"}  # moves in a fight that lead into a blow
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
@@ -123,16 +127,24 @@ def _has(text: str, cue: str) -> bool:
     return False
 
 
+def _position(text: str, cue: str) -> int | None:
+    """Where ``cue`` first occurs in ``text`` as :func:`_has` reads it, else None."""
+    if not _has(text, cue):
+        return None
+    head = cue.split()[0].replace("'", "")
+    m = re.search(rf"\b{re.escape(head)}", text.replace("'", ""))
+    return m.start() if m else 0
+
+
 def cue_actions(text: str) -> set[Action]:
     return {spec.action for spec in ACTIONS if spec.action is not Action.check and any(_has(text, c) for c in spec.cues)}
 
 
 def approach_of(text: str) -> str | None:
     """The approach of an open action the words describe ("rummage through the jars" -> search), else None."""
-    for approach, cues in APPROACHES.items():
-        if any(_has(text, cue) for cue in cues):
-            return approach
-    return None
+    found = [(at, approach) for approach, cues in APPROACHES.items() for cue in cues
+             if (at := _position(text, cue)) is not None]
+    return min(found)[1] if found else None  # the first attempt told: "listen to the marsh for anything moving"
 
 
 @dataclass
@@ -206,6 +218,10 @@ class EmbeddingGrounder:
                 return step if i and step.via == "rules" else None
             if said.speech is not None and step.intent.action is Action.talk:
                 spoken.append(step.intent)
+            if found and step.intent.action is Action.move and found[-1].action is Action.move and not (
+                    set(normalize(part).split()) & (COMPASS | {"up", "down"})
+                    or words(part) & {w for loc in world.campaign.locations for w in _distinct_words(world, loc)}):
+                continue  # "squints toward the east, then sets off along the boardwalk": one way, told twice
             found.append(step.intent)
             referents = [k for k in (step.intent.target, step.intent.item, step.intent.skill) if k] + referents
             trial.turn += 1
@@ -309,6 +325,13 @@ class EmbeddingGrounder:
             # "do you know where the wolf sleeps?" is about the listener, not resting; asking them for something
             # (to teach, to come along) is still that request
             cues = (cues & {Action.learn, Action.recruit, Action.give}) or {Action.talk}
+        taught = _TAUGHT.search(normalize(text))
+        if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
+            teachers = {k for w in words(taught.group("who")) for k in _lookup(index, w) if k in world.characters}
+            mine = {s for t in teachers for s in world.spec(t).teaches if world.knows_skill(me.key, s)}
+            if len(mine) == 1:
+                named |= mine
+                cues -= {Action.learn, Action.talk}
         skills = {k for k in named if k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)}
         alone = not any(ch.alive and ch.disposition != "hostile" for ch in others_here(world, me))
         if skills and not cues & {Action.learn, Action.recruit, Action.give} and (
@@ -535,6 +558,9 @@ class EmbeddingGrounder:
             if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP):
                 return key
         named = [k for k in sorted(c.named) if (k in world.characters or k in world.items) and _available(world, me, k)]
+        if not named:  # "calm the dog": the one thing here an everyday word stands for
+            maybe = [k for k in sorted(c.maybe) if (k in world.characters or k in world.items) and _available(world, me, k)]
+            named = maybe if len(maybe) == 1 else []
         return named[0] if named else (c.referred[0] if c.referred else None)
 
     def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
@@ -656,6 +682,9 @@ class EmbeddingGrounder:
             unsaid = not (meant & items) and (_FEED.search(normalize(c.text)) or expected)
             if not (intent.action is Action.give and unsaid) and len(items) > 1:
                 return False
+        if intent.action is Action.give and intent.item not in meant and not expected and not _FEED.search(
+                normalize(c.text)):
+            return False  # "hands open", "rests a gloved hand on the post": nothing is named, nothing is given
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
                 expected and not meant & targets)
@@ -664,6 +693,10 @@ class EmbeddingGrounder:
             if places:
                 return world.exits().get(intent.target) in places
             tokens = set(normalize(c.text).split())
+            if not tokens & (COMPASS | {"up", "down", intent.target}) and any(
+                    k in world.characters and world.characters[k].location == world.party_location
+                    and not world.characters[k].in_party for k in named) and not _FLEE.search(normalize(c.text)):
+                return False  # "wander over to the old man with the beard": he is here; no way is taken
             if c.cues & _HARM and not tokens & (COMPASS | {"up", "down", intent.target}) and not _FLEE.search(
                     normalize(c.text)):
                 return False  # "go for its legs", "pip and i go at it": a fight is joined, no way is taken
@@ -823,6 +856,8 @@ def _skill_names(world: World) -> str:
 
 def _merged(steps: list[Intent]) -> list[Intent]:
     """A sequence without repeats, where talking to someone folds into the attempt made on them by talking."""
+    if len(steps) > 1 and any(s.action is not Action.wait for s in steps):
+        steps = [s for s in steps if s.action is not Action.wait]  # "hold up my hands and ...": a pose, no pause
     out: list[Intent] = []
     for step in steps:
         if out and out[-1] == step:
@@ -834,6 +869,12 @@ def _merged(steps: list[Intent]) -> list[Intent]:
         if out and out[-1].action is Action.talk and step.action is Action.talk and out[-1].target == step.target:
             # "Evening, Tomas! Rough night?": one thing said to one person
             out[-1] = out[-1].model_copy(update={"text": " ".join(t for t in (out[-1].text, step.text) if t) or None})
+            continue
+        if out and out[-1].action is Action.check and step.action is Action.check and step.target in (
+                None, out[-1].target):
+            continue  # "dodge its cannons and get behind it": one attempt, told in two moves
+        if out and out[-1].action is Action.check and out[-1].approach in _MANOEUVRES and step.action in _HARM:
+            out[-1] = step  # "ducks behind a railing and fires at the mech": how the blow is struck
             continue
         if out and {out[-1].action, step.action} <= _HARM and out[-1].target == step.target:
             # "Burn, you slug! She thrusts her hand forward": one blow told twice (a fight gives one action a

@@ -36,7 +36,10 @@ _MARKS = re.compile(r"[.,;!?]")
 _WORD = re.compile(r"[a-z0-9'-]+")
 _NOT_TEXT = re.compile(r"[^a-z0-9'.,;!? -]+")
 # out-of-character chat: "(ooc) brb", "ooc: sorry", "((lag))", "// afk"
-_OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)", re.I)
+_OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)|\b(brb|afk|gtg|g2g|bbl|log(ging)? off|be right back|"
+                  r"gotta (go|run|bounce)|my (internet|connection|wifi)|lagging)\b", re.I)
+# a spoiler (``||...||``) is an aside hidden from the table's view: a thought or a joke, never the action
+_SPOILER = re.compile(r"\|\|.*?\|\|", re.S)
 PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
             "they": "any", "he": "person", "she": "person", "this": "thing", "that": "thing"}
 
@@ -54,7 +57,10 @@ class Line:
 
 def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
     """Markdown to plain words; an actor's own name at the start of an emote becomes "I"."""
-    ooc = bool(_OOC.match(raw))
+    ooc = bool(_OOC.search(raw))
+    if _SPOILER.search(raw):
+        ooc = ooc or not _SPOILER.sub("", raw).strip(" *_>\n")  # a line that is all asides says nothing in play
+        raw = _SPOILER.sub(" ", raw) if not ooc else raw
     text = _QUOTE_LINE.sub("", raw)
     text = _MARKUP.sub("", text)
     emote = bool(_EMPHASIS.search(text))
@@ -104,6 +110,15 @@ def english_words() -> frozenset[str]:
         return frozenset()
 
 
+@lru_cache(maxsize=16384)
+def _in_lexicon(word: str) -> bool:
+    """Whether lemminflect's English lexicon has the word in some form ("purify", "dented"): then it is meant,
+    and never "corrected" into a name or an action word the embedder's vocabulary lacks."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
+
+
 def _undoubled(word: str) -> set[str]:
     """``word`` with one of its doubled letters typed once: "saloon" -> {"salon"}, "hammer" -> {"hamer"}."""
     return {word[:i] + word[i + 1:] for i in range(1, len(word)) if word[i] == word[i - 1]}
@@ -122,7 +137,7 @@ def correct(text: str, vocabulary: set[str]) -> str:
         word = m.group(0)
         if len(word) < 3 or word in vocabulary or word.isdigit():
             return word
-        if word in known:  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
+        if word in known or _in_lexicon(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
             return next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), word)
         limit = 1 if len(word) <= 5 else 2
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
