@@ -23,10 +23,25 @@ from gm.state.world import World
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
+# What the stats of tabletop games are for, in general language: a stat a campaign names but does not describe
+# (``rules.stat_descriptions``) is read as the archetype its name is nearest to.
+ARCHETYPES = (
+    "strength, might, brawn, power, muscle: climbing, forcing, lifting, breaking, pushing, grappling",
+    "agility, grace, dexterity, speed, reflexes, nimbleness: sneaking, hiding, dodging, balancing, jumping, "
+    "picking locks, sleight of hand",
+    "wits, intellect, intelligence, perception, cunning, smarts, mind: searching, noticing, reading, tracking, "
+    "investigating, hacking, repairing, figuring out",
+    "charm, charisma, presence, personality, style: persuading, bluffing, performing, haggling, intimidating",
+    "spirit, will, wisdom, faith, heart, soul: calming, sensing, praying, resisting fear, empathy with animals",
+    "toughness, endurance, constitution, grit, vigor, stamina: enduring, holding on, swimming, resisting",
+)
+
+
 class CheckJudge:
     def __init__(self, embed: Embedder | None = None, model=None):
         self.embed = embed
         self.model = model  # a LanguageModel with ``choose``; only chat models are trusted with judgment
+        self._archetypes: dict[str, str] = {}
 
     def settle(self, world: World, text: str, intent: Intent) -> Intent:
         """The check intent with stat, tier and (where the words fit one) an authored attempt decided."""
@@ -63,7 +78,7 @@ class CheckJudge:
     def pick_stat(self, world: World, words: str, approach: str | None = None) -> str:
         rules = world.campaign.rules
         stats = list(rules.stats)
-        labels = [f"{s}: {rules.stat_descriptions[s]}" if s in rules.stat_descriptions else s for s in stats]
+        labels = [f"{s}: {rules.stat_descriptions.get(s) or self._archetype(s)}" for s in stats]
         if self.model is not None:
             pick = self._choose(world, "stat", words, labels)
             if pick is not None:
@@ -75,6 +90,17 @@ class CheckJudge:
             scores = vectors[2:] @ vectors[0] + 0.5 * (vectors[2:] @ vectors[1])
             return stats[int(np.argmax(scores))]
         return stats[0]
+
+    def _archetype(self, stat: str) -> str:
+        """What a stat the campaign did not describe is for: the tabletop archetype its name is nearest to
+        ("grace" is agility, "wits" perception), or just its name without an embedder."""
+        if self.embed is None:
+            return stat
+        if stat not in self._archetypes:
+            names = [a.split(":")[0] for a in ARCHETYPES]
+            vectors = self.embed([stat.lower(), *names])
+            self._archetypes[stat] = ARCHETYPES[int(np.argmax(vectors[1:] @ vectors[0]))].split(": ", 1)[1]
+        return self._archetypes[stat]
 
     def pick_tier(self, world: World, words: str) -> str:
         tiers = sorted(world.campaign.rules.difficulty, key=world.campaign.rules.difficulty.get)
