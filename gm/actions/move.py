@@ -30,7 +30,8 @@ class Move(ActionSpec):
             'march', 'wander', 'go back', 'head back', 'fall back', 'turn back', 'back to', 'back outside',
             'back out', 'the way i came', 'toward', 'towards', 'upstairs', 'downstairs', 'get out', 'set off', 'head off', 'onward', 'press on',
             'move on', 'keep going', 'follow the', 'further in',
-            'make my way')
+            'make my way', 'sprint', 'dash', 'jog', 'stroll', 'stride', 'amble', 'trudge', 'hike', 'dart', 'wade',
+            'scramble', 'slip out', 'duck out', 'push through', 'push on')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

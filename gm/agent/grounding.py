@@ -122,9 +122,20 @@ def _has(text: str, cue: str) -> bool:
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
         before = text[:m.start()].split()
-        if not before or before[-1] not in _DETERMINERS or _LIGHT_VERBS.search(" ".join(before)):
+        noun = bool(before) and (before[-1] in _DETERMINERS or (  # "a hand", "a gloved hand"
+            len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1])))
+        if not noun or _LIGHT_VERBS.search(" ".join(before)):
             return True
     return False
+
+
+@lru_cache(maxsize=8192)
+def _adjective(word: str) -> bool:
+    """Whether a word can describe a thing ("gloved", "cold", "shaky"), by lemminflect's lexicon."""
+    from lemminflect import getAllLemmas
+
+    forms = getAllLemmas(word)
+    return "ADJ" in forms or (word.endswith("ed") and "VERB" in forms)
 
 
 def _position(text: str, cue: str) -> int | None:
@@ -359,16 +370,17 @@ class EmbeddingGrounder:
                 at = _phrase_at(said, cue.split())
                 if at is None:
                     continue
-                head = _object_head(said[at + len(cue.split()):], index, world)
-                if head is None or head in PRONOUNS or head in _ANY_THING:
+                phrase = _object_phrase(said[at + len(cue.split()):], index, world)
+                if not phrase or action is Action.give and _FEED.search(normalize(text)):
                     return None
-                if _lookup(index, head) or any(head in name_words(world, k) for k, _ in world.features_here()):
+                for word in phrase:  # any word of it naming something known will do: "the fish hanging there"
+                    if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words():
+                        return None
+                    if _lookup(index, word) or any(word in name_words(world, k) for k, _ in world.features_here()):
+                        return None
+                if self._everyday_links(world, me, " ".join(phrase), index):
                     return None
-                if self._everyday_links(world, me, head, index) or head in _action_words():
-                    return None
-                if head in _SOMEONE:
-                    return None  # "here you go, old man"
-                return head
+                return phrase[-1]
         return None
 
     def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
@@ -522,6 +534,11 @@ class EmbeddingGrounder:
         words_ = normalize(c.text)
         index = _name_index(world)
         beings: set[str] = set()
+        segments = [normalize(p) for p in re.split(r"[,;:]", c.line.text.lower()) if normalize(p)]
+        for segment in (segments[1:] if len(segments) > 1 and normalize(c.text) in normalize(c.line.text) else []):
+            if self._tells_of_someone(world, me, segment, index):  # "ok we're done, kenji pays me a million yen"
+                return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
+                                                               "What does your character do?", via="rules")
         for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
                                  words_) for more in ("", " [a-z0-9'-]+")):
             if subject and _tells_of(subject.group("verb")):  # "cobb surrenders", "the old troll is dead"
@@ -537,6 +554,17 @@ class EmbeddingGrounder:
                                                            "your character do?", via="rules")
         return None
 
+    @staticmethod
+    def _tells_of_someone(world: World, me: CharacterState | None, words_: str, index: dict[str, set[str]]) -> bool:
+        """Whether the words open by telling what another character does ("kenji pays me", "the troll dies")."""
+        for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
+                                 words_) for more in ("", " [a-z0-9'-]+")):
+            if subject and _tells_of(subject.group("verb")):
+                said = words(subject.group("subject"))
+                return any(said <= _distinct_words(world, k) and k in world.characters and (me is None or k != me.key)
+                           for k in set.union(set(), *(index.get(w, set()) for w in said)))
+        return False
+
     def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """Something attempted that no other action covers: a check with its approach, target and stat. An
         attempt that names a skill of one's own ("read sign" for a tracker) is using that skill."""
@@ -544,6 +572,10 @@ class EmbeddingGrounder:
             return None
         if me is not None and any(k in world.campaign.skills and world.knows_skill(me.key, k) for k in c.named):
             return None
+        features = {w for k, _ in world.features_here() for w in name_words(world, k)}
+        if any(k in world.items and not _available(world, me, k) and not name_words(world, k) & features & words(c.text)
+               for k in c.named):
+            return None  # "soothe okafor with my medkit" without one: the answer says there is none here
         if c.line.question and not _ASKS_TO_ACT.match(normalize(c.text)):
             return None  # "can the heart-stone be fixed?" asks about an attempt; "can I climb it?" makes one
         target = self._check_target(world, me, c)
@@ -775,12 +807,14 @@ class EmbeddingGrounder:
     def _likeliest_skill(self, world: World, c: Clause, skills: list[str]) -> str | None:
         """Of several skills, the one whose own name and aliases the words are clearly nearest to, else None
         (always None for words that only ask to be taught: "teach me, please")."""
-        asked = words(c.text) - _action_words() - set(PRONOUNS) - {"please", "you", "your", "us", "we", "how"}
+        asking = {w for a in (Action.learn, Action.talk) for cue in REGISTRY[a].cues for w in cue.split()}
+        asked = words(c.text) - asking - set(PRONOUNS) - _SKILL_WORDS - {"please", "you", "your", "us", "we", "how",
+                                                                          "could", "can", "would", "will", "want"}
         asked -= {w for k in c.named | c.maybe for w in name_words(world, k)}
         if len(skills) < 2 or not asked:
             return None
-        texts = [_skill_text(world, s) for s in skills]
-        sims = self._vectors(texts) @ self._query(c.text.lower())
+        query = self._query(" ".join(sorted(asked)))  # what is asked for, without "teach me"
+        sims = np.array([float((self._vectors(_skill_texts(world, s, skills)) @ query).max()) for s in skills])
         order = np.argsort(-sims)
         return skills[order[0]] if sims[order[0]] - sims[order[1]] >= self.unnamed_margin else None
 
@@ -816,7 +850,12 @@ def _tells_of(word: str) -> bool:
     if word in {"is", "are", "was", "were", "has", "have", "had"}:
         return True
     return any(word in getInflection(lemma, "VBZ") + getInflection(lemma, "VBD")
-               for lemma in getAllLemmas(word, "VERB").get("VERB", ()) if lemma != word)
+               for lemma in getAllLemmas(word, "VERB").get("VERB", ()) if lemma != word and lemma not in _RELAYED)
+
+
+# verbs that tell what someone said, thinks or wants: relayed ("tomas, maud says hi"), not an outcome made up
+_RELAYED = {"say", "tell", "ask", "want", "think", "know", "need", "wonder", "believe", "hope", "wish", "send",
+            "mention", "warn", "claim", "swear", "promise", "seem", "look", "sound"}
 
 
 def _leaves_out_an_item(world: World, cand: Candidate, c: Clause) -> bool:
@@ -842,12 +881,17 @@ def _object_named(text: str, world: World) -> bool:
         "at", "on", "against", "down", "up", "out", "forth", "you", "now", "again"} | set(words(_skill_names(world)))
 
 
-def _skill_text(world: World, key: str) -> str:
-    """What a skill is, in the campaign's words: its names, what its stat is for, and whether it harms."""
-    skill = world.campaign.skills[key]
-    about = world.campaign.rules.stat_descriptions.get(skill.stat, skill.stat)
-    return ". ".join([skill.name, *skill.aliases, about, *(["an attack that deals damage"] if skill.damage else [])
-                      ]).lower()
+def _skill_texts(world: World, key: str, among: list[str]) -> list[str]:
+    """What a skill is, in the campaign's words: its names, what its stat is for (when no rival shares the stat),
+    and whether it harms (when not every rival does)."""
+    skills = world.campaign.skills
+    skill = skills[key]
+    texts = [skill.name, *skill.aliases]
+    if sum(skills[s].stat == skill.stat for s in among) == 1:
+        texts.append(world.campaign.rules.stat_descriptions.get(skill.stat, skill.stat))
+    if skill.damage and not all(skills[s].damage for s in among):
+        texts.append("an attack that hurts, burns, blasts or harms a foe")
+    return [t.lower() for t in texts]
 
 
 def _skill_names(world: World) -> str:
@@ -1041,6 +1085,8 @@ _SOMEONE = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody",
             "woman", "guy", "lady", "kid", "boy", "girl", "stranger", "friend", "buddy", "pal", "sir", "madam",
             "maam", "fellow", "room", "crowd", "group", "party", "locals", "villagers", "survivor", "survivors",
             "person", "owner", "local", "others", "other", "old", "young", "little", "nice"}
+_PORTIONS = {"bit", "piece", "pieces", "chunk", "slice", "bite", "handful", "scrap", "scraps", "morsel", "hunk",
+             "strip", "drop", "sip", "swig", "share", "half", "rest"}
 _OBJECT_STOP = STOP | _DETERMINERS | {"over", "up", "out", "off", "down", "back", "away", "around", "across", "by",
                                       "near", "under", "behind", "inside", "through", "as", "like", "so", "but",
                                       "then", "and", "if", "please", "now", "quickly", "carefully", "gently"}
@@ -1053,14 +1099,14 @@ def _phrase_at(said: list[str], phrase: list[str]) -> int | None:
     return None
 
 
-def _object_head(after: list[str], index: dict[str, set[str]], world: World) -> str | None:
-    """The last word of the first noun phrase in ``after`` (past a person it is given to, and a possessor:
-    "tomas the troll's head" -> "head"), or None when there is none."""
+def _object_phrase(after: list[str], index: dict[str, set[str]], world: World) -> list[str]:
+    """The words of the first noun phrase in ``after`` (past a person it is given to, and a possessor:
+    "tomas the troll's head" -> ["head"]), empty when there is none."""
     phrase: list[str] = []
     for word in after:
         bare = word.removesuffix("'s")
         if bare in PRONOUNS and not phrase:
-            return bare  # "grab it off the hook": it
+            return [bare]  # "grab it off the hook": it
         if word in _OBJECT_STOP or bare in PRONOUNS or word.isdigit():
             if phrase:
                 break
@@ -1070,8 +1116,10 @@ def _object_head(after: list[str], index: dict[str, set[str]], world: World) -> 
                 word.endswith("'s") or len(after) > 1):
             phrase = []  # a recipient or a possessor, not the thing
             continue
+        if bare in _PORTIONS and not phrase:
+            continue  # "a bit of fish": the fish
         phrase.append(bare)
-    return phrase[-1] if phrase else None
+    return phrase
 
 
 def _own_names(world: World, me: CharacterState | None) -> list[str]:

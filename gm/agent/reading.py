@@ -38,7 +38,7 @@ _NOT_TEXT = re.compile(r"[^a-z0-9'.,;!? -]+")
 # out-of-character chat: "(ooc) brb", "ooc: sorry", "((lag))", "// afk"
 _OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)|\b(brb|afk|gtg|g2g|bbl|log(ging)? off|be right back|"
                   r"gotta (go|run|bounce)|my (internet|connection|wifi)|lagging)\b", re.I)
-# a spoiler (``||...||``) is an aside hidden from the table's view: a thought or a joke, never the action
+# a spoiler (``||...||``): its words count, but a line wholly hidden so is a thought or a joke, not play
 _SPOILER = re.compile(r"\|\|.*?\|\|", re.S)
 PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
             "they": "any", "he": "person", "she": "person", "this": "thing", "that": "thing"}
@@ -58,9 +58,8 @@ class Line:
 def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
     """Markdown to plain words; an actor's own name at the start of an emote becomes "I"."""
     ooc = bool(_OOC.search(raw))
-    if _SPOILER.search(raw):
-        ooc = ooc or not _SPOILER.sub("", raw).strip(" *_>\n")  # a line that is all asides says nothing in play
-        raw = _SPOILER.sub(" ", raw) if not ooc else raw
+    if _SPOILER.search(raw):  # read as text, like all markup; but a line that is all spoiler is an aside
+        ooc = ooc or not _SPOILER.sub("", raw).strip(" *_>\n")
     text = _QUOTE_LINE.sub("", raw)
     text = _MARKUP.sub("", text)
     emote = bool(_EMPHASIS.search(text))
