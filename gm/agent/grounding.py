@@ -121,12 +121,18 @@ def _has(text: str, cue: str) -> bool:
     text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
     for m in re.finditer(rf"\b{pattern}\b", text):
+        if cue in _NOUN_CUES:
+            return True  # "your student", "a lesson": a noun that asks for the action
         before = text[:m.start()].split()
         noun = bool(before) and (before[-1] in _DETERMINERS or (  # "a hand", "a gloved hand"
             len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1])))
         if not noun or _LIGHT_VERBS.search(" ".join(before)):
             return True
     return False
+
+
+# cues that are nouns, so a determiner before them does not make them a thing: "become your student"
+_NOUN_CUES = {"student", "apprentice", "pupil", "disciple", "lesson"}
 
 
 @lru_cache(maxsize=8192)
@@ -202,7 +208,7 @@ class EmbeddingGrounder:
         me = acting_pc(world, actor)
         line = read_line(text, _own_names(world, me))
         corrected = _with_co_actors(world, correct(line.text, vocabulary(world)))
-        parts = clauses(corrected)
+        parts = clauses(corrected, _command_verbs())
         if len(parts) > 1:
             steps = self._sequence(world, me, parts, line)
             if steps is not None:
@@ -951,6 +957,15 @@ def _action_words() -> frozenset[str]:
         for cue in cues:
             found |= set(cue.split())
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _command_verbs() -> frozenset[str]:
+    """The words a command starts with: the first word of every action's verbs and cues, and of every approach."""
+    found = {cue.split()[0] for spec in ACTIONS for cue in (*spec.verbs, *spec.cues)}
+    found |= {cue.split()[0] for cues in APPROACHES.values() for cue in cues}
+    return frozenset(found - STOP - set(PRONOUNS) - _DETERMINERS - {"here", "there", "what", "where", "hi", "hey",
+                                                                     "hello", "for", "toward", "towards", "back"})
 
 
 def _nameable(world: World) -> list[str]:

@@ -73,11 +73,26 @@ def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
     return Line(" ".join(text.split()), emote, speech, question, ooc)
 
 
-def clauses(text: str) -> list[str]:
+def clauses(text: str, verbs: frozenset[str] = frozenset()) -> list[str]:
     """The parts of a line that may each be an action, in order (empty parts dropped): the clauses joined by
-    "and" or "then". A line of several actions is written that way; sentences are not split here, since prose
-    tells one action in several of them (see :func:`prose_clauses`)."""
-    return [" ".join(part.split()) for part in _SPLIT.split(_MARKS.sub(" ", text)) if part and part.strip()]
+    "and" or "then", and by a bare comma where both sides are commands ("take the fish, thank maud": ``verbs``
+    are the words commands start with). A line of several actions is written that way; sentences are not split
+    here, since prose tells one action in several of them (see :func:`prose_clauses`)."""
+    parts: list[str] = []
+    for part in _SPLIT.split(re.sub(r"[.;!?]", " ", text)):
+        if not part or not part.strip():
+            continue
+        chunks = part.split(",")
+        kept = [chunks[0]]
+        for chunk in chunks[1:]:
+            first, before = chunk.split()[:1], kept[-1].split()
+            if verbs and first and first[0] in verbs and before and (before[0] in verbs or (
+                    len(before) > 1 and before[0] in ("i", "we") and before[1] in verbs)):
+                kept.append(chunk)
+            else:
+                kept[-1] += "," + chunk
+        parts += kept
+    return [" ".join(_MARKS.sub(" ", part).split()) for part in parts if _MARKS.sub(" ", part).strip()]
 
 
 def prose_clauses(text: str) -> list[str]:
