@@ -175,7 +175,8 @@ def play_interactive(session: PlaySession, settings: Settings, view_url: str | N
         if result is None:
             continue
         if session.last_clip:
-            console.print(f"[dim]clip: {esc(session.last_clip)}[/dim]")
+            # soft wrap: a path is never broken by a hard newline, so it can be copied (or clicked) whole
+            console.print(f"[dim]clip: {esc(session.last_clip)}[/dim]", soft_wrap=True)
         if result.kind != "info":
             console.print(status_panel(session))
     console.print(f"Game saved as [bold]{esc(session.game.name)}[/bold] in {esc(Path(session.game.folder))}.")

@@ -82,6 +82,8 @@ _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Acti
 _HARM = {Action.attack, Action.use_skill}
 _TAUGHT = re.compile(r"\b(?P<who>[a-z'-]+) (taught|showed|teached|gave) (me|us)\b")
 _MANOEUVRES = {"hide", "dodge", "sneak", "jump", "balance"}  # moves in a fight that lead into a blow
+# a question about what the party itself can do or where it can go: the scene answers it
+_OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do|shall) (i|we) (go|do|head|try)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
@@ -175,7 +177,8 @@ class Clause:
     cues: set[Action]
     approach: str | None
     line: Line
-    unknown: str | None = None  # a thing handled or a person spoken to that names nothing known ("the kettle")
+    unknown: str | None = None  # a thing handled that names nothing known ("take the kettle")
+    stranger: str | None = None  # someone spoken to who is no one known ("talk to the blacksmith")
 
 
 class EmbeddingGrounder:
@@ -235,9 +238,10 @@ class EmbeddingGrounder:
                 return step if i and step.via == "rules" else None
             if said.speech is not None and step.intent.action is Action.talk:
                 spoken.append(step.intent)
+            elsewhere = {loc for loc in world.campaign.locations if loc != trial.party_location
+                         and words(part) & _distinct_words(world, loc)}
             if found and step.intent.action is Action.move and found[-1].action is Action.move and not (
-                    set(normalize(part).split()) & (COMPASS | {"up", "down"})
-                    or words(part) & {w for loc in world.campaign.locations for w in _distinct_words(world, loc)}):
+                    set(normalize(part).split()) & (COMPASS | {"up", "down"}) or elsewhere):
                 continue  # "squints toward the east, then sets off along the boardwalk": one way, told twice
             found.append(step.intent)
             referents = [k for k in (step.intent.target, step.intent.item, step.intent.skill) if k] + referents
@@ -316,6 +320,12 @@ class EmbeddingGrounder:
         index = _name_index(world)
         hits = [_lookup(index, word) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
+        cue_words = {w for spec in ACTIONS if spec.action is not Action.use_skill for cue in spec.cues
+                     for w in cue.split()} - {w for cue in REGISTRY[Action.use_skill].cues for w in cue.split()}
+        for skill in [k for k in named if k in world.campaign.skills]:
+            naming = {w for w in words(text) if skill in _lookup(index, w)}
+            if naming and naming <= cue_words and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
+                named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
         maybe = {key for keys in hits for key in keys} - named
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
@@ -360,8 +370,32 @@ class EmbeddingGrounder:
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
-        return Clause(text, named, maybe, referred, cues, approach_of(text), line,
-                      self._unknown_object(world, me, text, cues, index))
+        approach = approach_of(text) or next((verb for _, feature in world.features_here() for verb in feature.checks
+                                               if _has(normalize(text), verb.replace("-", " "))), None)
+        return Clause(text, named, maybe, referred, cues, approach, line,
+                      self._unknown_object(world, me, text, cues, index),
+                      self._stranger(world, me, text, index) if Action.talk in cues else None)
+
+    def _stranger(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                  ) -> str | None:
+        """The one spoken to, right after a verb of speaking, when the word is no one known here or in the story
+        and no everyday word for anyone here: "say hi to the guard" with no guard."""
+        said = normalize(text).split()
+        for m in _ADDRESS.finditer(normalize(text)):
+            at = len(normalize(text)[:m.start("whom")].split())
+            phrase = []  # "the bearded man holding the staff": bearded man
+            for word in said[at:at + 3]:
+                if word in STOP | _OBJECT_STOP or _ABOUT.match(word):
+                    break
+                phrase.append(word)
+            head = phrase[-1] if phrase else None  # the one meant: "the village guard" is a guard
+            if head is None or any(w in set(PRONOUNS) | {"you", "me", "us", "them", "yourself"} or w in _action_words()
+                                   for w in phrase) or set(phrase) & (_SOMEONE | _ANY_THING) or any(
+                    k in world.characters for w in phrase for k in _lookup(index, w)) or head in index or (
+                    self._everyday_links(world, me, head, index).get(head) in world.characters):
+                continue
+            return head
+        return None
 
     def _unknown_object(self, world: World, me: CharacterState | None, text: str, cues: set[Action],
                         index: dict[str, set[str]]) -> str | None:
@@ -607,12 +641,16 @@ class EmbeddingGrounder:
         ("slots the cell into the drone. "There you go."") are that action, not a remark."""
         # asking someone here about something is saying it: "tell me about the animals in the reeds" goes nowhere
         # ("ask maud about the troll" with Maud elsewhere is for no one here)
+        if c.stranger is not None:
+            return None  # spoken to someone who isn't anyone: the ranking's answer says so
         about = Action.talk in c.cues and bool(_ABOUT.search(normalize(c.text)))
         about = about and not _addressed_elsewhere(world, c)
         spoken = c.line.question or _said(c) or about
         asking = _asked(world, c) is not None
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
+        if asking and _OWN_WAY.match(normalize(c.text)):
+            return Interpretation("action", intent=Intent(action=Action.look), via="embedding")  # the exits, the scene
         if asking:  # "why is the mech shooting at people?" asks about shooting
             other &= {Action.look, Action.learn, Action.recruit}
         things = {k for k in c.named if k in world.items and _available(world, me, k)}
@@ -694,6 +732,8 @@ class EmbeddingGrounder:
         something to be named, referred to, or the only one it could be."""
         intent, named = cand.intent, c.named
         meant = named | c.maybe | set(c.referred[:2])
+        if c.stranger is not None and intent.action is Action.talk:
+            return False  # "talk to the blacksmith" is no talk with the headman beside him
         if c.unknown is not None and intent.action in (Action.take, Action.drop, Action.give) and (
                 intent.action in c.cues):
             return False  # "take the kettle" with no kettle to take is not the fish lying beside it
@@ -832,6 +872,9 @@ class EmbeddingGrounder:
 
     def _unsure(self, world: World, me: CharacterState | None, c: Clause, ranked) -> str:
         """A clarification that says what is possible, for what the player seemed to want."""
+        if c.stranger is not None:
+            people = [ch.name for ch in others_here(world, me) if ch.alive]
+            return f"There's no {c.stranger} here." + (f" Here: {', '.join(people)}." if people else "")
         if c.unknown is not None:
             here = [cand.label for cand in scene_candidates(world, me) if cand.intent.action in c.cues][:4]
             return f"There's no {c.unknown} here." + (f" You could {', or '.join(here)}." if here else "")
