@@ -138,6 +138,21 @@ _NOUN_CUES = {"student", "apprentice", "pupil", "disciple", "lesson"}
 
 
 @lru_cache(maxsize=8192)
+def _known_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
+
+
+@lru_cache(maxsize=8192)
+def _noun(word: str) -> bool:
+    """Whether a word can name someone ("doc", "captain"), by lemminflect's lexicon."""
+    from lemminflect import getAllLemmas
+
+    return "NOUN" in getAllLemmas(word)
+
+
+@lru_cache(maxsize=8192)
 def _adjective(word: str) -> bool:
     """Whether a word can describe a thing ("gloved", "cold", "shaky"), by lemminflect's lexicon."""
     from lemminflect import getAllLemmas
@@ -645,10 +660,14 @@ class EmbeddingGrounder:
             return None  # spoken to someone who isn't anyone: the ranking's answer says so
         about = Action.talk in c.cues and bool(_ABOUT.search(normalize(c.text)))
         about = about and not _addressed_elsewhere(world, c)
-        spoken = c.line.question or _said(c) or about
         asking = _asked(world, c) is not None
+        spoken = c.line.question or _said(c) or about or asking
         going = Action.move if c.named & set(world.campaign.locations) else None
         other = c.cues - {Action.talk, Action.wait} - ({Action.move} - {going})
+        if c.line.emote and c.line.speech and c.line.speech.rstrip().endswith("?"):
+            # "*rests a hand on the post, turns to the old man* "Who can help me?"": the poses are how it is
+            # asked; only a request in the question itself is another action
+            other = cue_actions(normalize(c.line.speech)) & {Action.learn, Action.recruit, Action.give}
         if asking and _OWN_WAY.match(normalize(c.text)):
             return Interpretation("action", intent=Intent(action=Action.look), via="embedding")  # the exits, the scene
         if asking:  # "why is the mech shooting at people?" asks about shooting
@@ -662,7 +681,8 @@ class EmbeddingGrounder:
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
-        if spoken and len(named) == 1 and other & _ABOUT_SOMEONE:
+        if spoken and (len(named) == 1 or not named and len(people) == 1) and other & _ABOUT_SOMEONE:
+            named = named or people
             # a question to one person is about what they can do: "could you help me fight the troll, Tomas?"
             # asks the headman, who can't join, rather than recruiting someone else
             theirs = {cand.intent.action for cand in scene_candidates(world, me) if cand.intent.target == named[0].key}
@@ -1128,6 +1148,11 @@ def _asked(world: World, c: Clause) -> str | None:
     rest = " ".join(said)
     if _WH.match(rest):
         return "wh"
+    for n in (1, 2):  # a name the table uses, put first: "doc where would i even find that key"
+        if len(said) > n and _WH.match(" ".join(said[n:])) and all(_noun(w) or (not _known_word(w) and any(
+                k in world.characters for k in c.maybe)) for w in said[:n]) and not set(
+                said[:n]) & (_command_verbs() | {"i", "we", "you", "know", "wonder", "ask", "tell", "see"}):
+            return "wh"
     if _YOU_ASKED.match(rest) and (c.line.question or c.text.rstrip().endswith("?")):
         return "you"
     return None
