@@ -105,3 +105,15 @@ def intent_steps(found) -> list[dict]:
         return []
     return [{k: v for k, v in i.model_dump(mode="json").items() if v is not None}
             for i in (found.intents or [found.intent])]
+
+
+def assert_steps(found, text: str, expected: list[dict] | None) -> None:
+    """That ``found`` carries out exactly the ``expected`` steps, in order (each a subset of the intent's
+    fields), or nothing at all when ``expected`` is None."""
+    steps = intent_steps(found)
+    if expected is None:
+        assert steps == [], f"{text!r} carried out {steps}"
+        return
+    assert len(steps) == len(expected), f"{text!r}: {found.kind} {steps} {found.clarification}"
+    for want, got in zip(expected, steps):
+        assert all(got.get(k) == v for k, v in want.items()), f"{text!r}: {steps}"

@@ -16,7 +16,7 @@ from gm.agent.interpret import interpret
 from gm.agent.reading import clauses, correct, part_line, prose_clauses, read_line
 from gm.campaign import load_campaign
 
-from conftest import CAMPAIGNS, intent_steps
+from conftest import CAMPAIGNS, assert_steps
 
 MIREFEN, DERELICT = "lantern-of-mirefen", "derelict-signal"
 VILLAGE = [MIREFEN, []]
@@ -69,15 +69,7 @@ PROSE = [
 
 @pytest.mark.parametrize(("scene", "text", "expected"), PROSE)
 def test_prose_is_understood_by_its_action(grounder, scene, text, expected):
-    world = scene_world(*scene)
-    found = interpret(world, text, grounder)
-    steps = intent_steps(found)
-    if expected is None:
-        assert steps == [], f"{text!r} carried out {steps}"
-        return
-    assert len(steps) == len(expected), f"{text!r}: {found.kind} {steps} {found.clarification}"
-    for want, got in zip(expected, steps):
-        assert all(got.get(k) == v for k, v in want.items()), f"{text!r}: {steps}"
+    assert_steps(interpret(scene_world(*scene), text, grounder), text, expected)
 
 
 def test_she_never_stands_for_a_thing(grounder):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CAMPAIGNS, intent_steps
+from conftest import CAMPAIGNS, assert_steps
 from gm.agent.evaluate import scene_world
 from gm.agent.interpret import interpret
 from gm.agent.reading import clauses, correct, read_line
@@ -67,15 +67,7 @@ LINES = [
 
 @pytest.mark.parametrize("scene,text,expected", LINES, ids=[t for _, t, _ in LINES])
 def test_what_the_words_name(grounder, scene, text, expected):
-    world = scene_world(*scene)
-    found = interpret(world, text, grounder)
-    got = intent_steps(found) if found.kind == "action" else []
-    if expected is None:
-        assert got == [], f"{text!r} should change nothing, got {got}"
-        return
-    assert len(got) == len(expected), f"{text!r}: {got}"
-    for want, step in zip(expected, got):
-        assert all(step.get(k) == v for k, v in want.items()), f"{text!r}: {got}"
+    assert_steps(interpret(scene_world(*scene), text, grounder), text, expected)
 
 
 def test_a_place_that_is_not_there_is_answered_with_the_exits(grounder):

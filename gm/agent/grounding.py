@@ -245,6 +245,10 @@ class EmbeddingGrounder:
         trial, referents, found, spoken = world.copy(), list(world.referents), [], []
         for i, part in enumerate(parts):
             said = part_line(line, part)
+            verb = next((w for w in parts[i - 1].split() if w in _command_verbs()), None) if i else None
+            if verb and not cue_actions(part) and not approach_of(part) and not part.split()[0] in _command_verbs():
+                part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too
+                parts[i] = part
             step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
                 return None
