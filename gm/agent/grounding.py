@@ -43,7 +43,7 @@ from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.models import EmbeddingCache
-from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line
+from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line, word_classes
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -137,27 +137,9 @@ def _has(text: str, cue: str) -> bool:
 _NOUN_CUES = {"student", "apprentice", "pupil", "disciple", "lesson"}
 
 
-@lru_cache(maxsize=8192)
-def _known_word(word: str) -> bool:
-    from lemminflect import getAllLemmas
-
-    return bool(getAllLemmas(word))
-
-
-@lru_cache(maxsize=8192)
-def _noun(word: str) -> bool:
-    """Whether a word can name someone ("doc", "captain"), by lemminflect's lexicon."""
-    from lemminflect import getAllLemmas
-
-    return "NOUN" in getAllLemmas(word)
-
-
-@lru_cache(maxsize=8192)
 def _adjective(word: str) -> bool:
     """Whether a word can describe a thing ("gloved", "cold", "shaky"), by lemminflect's lexicon."""
-    from lemminflect import getAllLemmas
-
-    forms = getAllLemmas(word)
+    forms = word_classes(word)
     return "ADJ" in forms or (word.endswith("ed") and "VERB" in forms)
 
 
@@ -243,12 +225,13 @@ class EmbeddingGrounder:
         """Several actions in one line, each grounded in the scene the one before it leaves; None when some part
         is not clearly an action of its own (then the line is read whole)."""
         trial, referents, found, spoken = world.copy(), list(world.referents), [], []
+        previous = ""
         for i, part in enumerate(parts):
             said = part_line(line, part)
-            verb = next((w for w in parts[i - 1].split() if w in _command_verbs()), None) if i else None
-            if verb and not cue_actions(part) and not approach_of(part) and not part.split()[0] in _command_verbs():
+            verb = next((w for w in previous.split() if w in _command_verbs()), None)
+            if verb and not cue_actions(part) and not approach_of(part) and part.split()[0] not in _command_verbs():
                 part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too
-                parts[i] = part
+            previous = part
             step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
                 return None
@@ -339,11 +322,9 @@ class EmbeddingGrounder:
         index = _name_index(world)
         hits = [_lookup(index, word) for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
-        cue_words = {w for spec in ACTIONS if spec.action is not Action.use_skill for cue in spec.cues
-                     for w in cue.split()} - {w for cue in REGISTRY[Action.use_skill].cues for w in cue.split()}
         for skill in [k for k in named if k in world.campaign.skills]:
             naming = {w for w in words(text) if skill in _lookup(index, w)}
-            if naming and naming <= cue_words and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
+            if naming and naming <= _other_action_words() and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
                 named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
         maybe = {key for keys in hits for key in keys} - named
         maybe |= self._everyday_names(world, me, text, index) - named
@@ -592,37 +573,19 @@ class EmbeddingGrounder:
                                                            "do?", via="rules")
         words_ = normalize(c.text)
         index = _name_index(world)
-        beings: set[str] = set()
         segments = [normalize(p) for p in re.split(r"[,;:]", c.line.text.lower()) if normalize(p)]
         for segment in (segments[1:] if len(segments) > 1 and normalize(c.text) in normalize(c.line.text) else []):
-            if self._tells_of_someone(world, me, segment, index):  # "ok we're done, kenji pays me a million yen"
+            if _told_of(world, me, segment, index) & set(world.characters):  # "ok we're done, kenji pays me"
                 return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                                "What does your character do?", via="rules")
-        for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
-                                 words_) for more in ("", " [a-z0-9'-]+")):
-            if subject and _tells_of(subject.group("verb")):  # "cobb surrenders", "the old troll is dead"
-                said = words(subject.group("subject"))  # all of it names the one told of ("the old jail" no one)
-                beings = {k for k in set.union(set(), *(index.get(w, set()) for w in said))
-                          if said <= _distinct_words(world, k) and (me is None or k != me.key)}
-                break
-        if subject and not c.line.question and beings & (set(world.characters) | set(world.entities)):
+        beings = _told_of(world, me, words_, index)  # "cobb surrenders", "the old troll is dead"
+        if not c.line.question and beings & (set(world.characters) | set(world.entities)):
             return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                            "What does your character do?", via="rules")
         if _CLAIM.match(words_):
             return Interpretation("clarify", clarification="The story remembers what happened in play. What does "
                                                            "your character do?", via="rules")
         return None
-
-    @staticmethod
-    def _tells_of_someone(world: World, me: CharacterState | None, words_: str, index: dict[str, set[str]]) -> bool:
-        """Whether the words open by telling what another character does ("kenji pays me", "the troll dies")."""
-        for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
-                                 words_) for more in ("", " [a-z0-9'-]+")):
-            if subject and _tells_of(subject.group("verb")):
-                said = words(subject.group("subject"))
-                return any(said <= _distinct_words(world, k) and k in world.characters and (me is None or k != me.key)
-                           for k in set.union(set(), *(index.get(w, set()) for w in said)))
-        return False
 
     def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """Something attempted that no other action covers: a check with its approach, target and stat. An
@@ -914,6 +877,18 @@ class EmbeddingGrounder:
         return "I'm not sure what you mean. What does your character do?"
 
 
+def _told_of(world: World, me: CharacterState | None, words_: str, index: dict[str, set[str]]) -> set[str]:
+    """Whom the words open by telling what they do or are ("kenji pays me", "the old troll is dead"): the ones
+    (not the player's own character) that the whole subject names ("the old jail" is no one), else nothing."""
+    for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
+                             words_) for more in ("", " [a-z0-9'-]+")):
+        if subject and _tells_of(subject.group("verb")):
+            said = words(subject.group("subject"))
+            return {k for k in set.union(set(), *(index.get(w, set()) for w in said))
+                    if said <= _distinct_words(world, k) and (me is None or k != me.key)}
+    return set()
+
+
 @lru_cache(maxsize=4096)
 def _tells_of(word: str) -> bool:
     """Whether ``word`` after a subject makes the line tell what someone does or is ("cobb surrenders", "the
@@ -1024,6 +999,13 @@ def _action_words() -> frozenset[str]:
         for cue in cues:
             found |= set(cue.split())
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _other_action_words() -> frozenset[str]:
+    """The words of the cues of every action but using a skill (which a skill's own name may share)."""
+    skill = {w for cue in REGISTRY[Action.use_skill].cues for w in cue.split()}
+    return frozenset({w for spec in ACTIONS for cue in spec.cues for w in cue.split()} - skill)
 
 
 @lru_cache(maxsize=1)
@@ -1153,7 +1135,7 @@ def _asked(world: World, c: Clause) -> str | None:
     if _WH.match(rest):
         return "wh"
     for n in (1, 2):  # a name the table uses, put first: "doc where would i even find that key"
-        if len(said) > n and _WH.match(" ".join(said[n:])) and all(_noun(w) or (not _known_word(w) and any(
+        if len(said) > n and _WH.match(" ".join(said[n:])) and all("NOUN" in word_classes(w) or (not word_classes(w) and any(
                 k in world.characters for k in c.maybe)) for w in said[:n]) and not set(
                 said[:n]) & (_command_verbs() | {"i", "we", "you", "know", "wonder", "ask", "tell", "see"}):
             return "wh"

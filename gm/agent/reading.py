@@ -125,12 +125,12 @@ def english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=16384)
-def _in_lexicon(word: str) -> bool:
-    """Whether lemminflect's English lexicon has the word in some form ("purify", "dented"): then it is meant,
-    and never "corrected" into a name or an action word the embedder's vocabulary lacks."""
+def word_classes(word: str) -> dict[str, tuple[str, ...]]:
+    """The word's lemmas by word class in lemminflect's English lexicon ({} for a word it lacks): a word it has
+    ("purify", "dented") is meant, and never "corrected" into a name or an action word the embedder lacks."""
     from lemminflect import getAllLemmas
 
-    return bool(getAllLemmas(word))
+    return getAllLemmas(word)
 
 
 def _undoubled(word: str) -> set[str]:
@@ -151,7 +151,7 @@ def correct(text: str, vocabulary: set[str]) -> str:
         word = m.group(0)
         if len(word) < 3 or word in vocabulary or word.isdigit():
             return word
-        if word in known or _in_lexicon(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
+        if word in known or word_classes(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
             return next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), word)
         limit = 1 if len(word) <= 5 else 2
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
