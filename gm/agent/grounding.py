@@ -399,9 +399,9 @@ class EmbeddingGrounder:
 
     def _unknown_object(self, world: World, me: CharacterState | None, text: str, cues: set[Action],
                         index: dict[str, set[str]]) -> str | None:
-        """The head word of what is taken, dropped, given or spoken to, when it names nothing known here or in
-        the story ("take the kettle", "give tomas the troll's head", "talk to the blacksmith"): then no
-        candidate of that action is what the player said."""
+        """The head word of what is taken, dropped or given, when it names nothing known here or in the story
+        ("take the kettle", "give tomas the troll's head"): then no candidate of that action is what the player
+        said. (Someone spoken to who is no one is :meth:`_stranger`.)"""
         said = normalize(text).split()
         for action in (Action.take, Action.drop, Action.give) if cues else ():
             if action not in cues:
