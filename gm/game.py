@@ -292,17 +292,22 @@ class Game:
     def _run(self, number: int, graph_input, on_text: TextSink | None) -> TurnResult:
         config = self._thread(number)
         self._context.forget()
+        streamed: dict = {}
         try:
             for mode, chunk in self._graph.stream(graph_input, config, context=self._context,
                                                   stream_mode=["custom", "values"], durability="sync"):
                 if mode == "custom" and on_text is not None and "narration" in chunk:
                     on_text(chunk["narration"])
+                elif mode == "values":
+                    streamed = chunk
         except Exception as exc:
             # a turn that fails once fails the same way on every resume: undo it rather than brick the save
             self._discard(number)
             raise TurnFailed(number, exc) from exc
         snapshot = self._graph.get_state(config)
-        values, waiting = snapshot.values, self._pending(number, snapshot)
+        # the thread may already be gone (another process finished and discarded this turn): the values this run
+        # streamed are the same state
+        values, waiting = snapshot.values or streamed, self._pending(number, snapshot)
         if waiting is None:
             self._discard(number)  # stored (or, for an answer, nothing to store): only an unfinished turn needs it
         stored = waiting is None and values.get("kind") not in NOT_A_TURN
