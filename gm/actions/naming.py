@@ -92,12 +92,13 @@ def name_words(world: World, key: str) -> set[str]:
         found |= words(world.entities[key].name)
     elif key in (features := dict(world.features_here())):
         found |= words(features[key].name) | words(" ".join(features[key].aliases))
-    joined = [key, *(label for label in _labels(world, key))]
+    joined = [key, *(label for label in labels_of(world, key))]
     found |= {normalize(label).replace("-", "").replace(" ", "") for label in joined if "-" in label or " " in label}
     return found
 
 
-def _labels(world: World, key: str) -> list[str]:
+def labels_of(world: World, key: str) -> list[str]:
+    """The name and aliases of a character, item, skill or location (an entity's name)."""
     camp = world.campaign
     for table in (camp.characters, camp.items, camp.skills, camp.locations):
         if key in table:

@@ -37,7 +37,7 @@ from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
 from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
-from gm.actions.naming import DIRECTIONS, STOP, name_words, normalize, resolve_name, words
+from gm.actions.naming import DIRECTIONS, STOP, labels_of, name_words, normalize, resolve_name, words
 from gm.agent.commands import parse_command
 from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
@@ -84,6 +84,10 @@ _TAUGHT = re.compile(r"\b(?P<who>[a-z'-]+) (taught|showed|teached|gave) (me|us)\
 _MANOEUVRES = {"hide", "dodge", "sneak", "jump", "balance"}  # moves in a fight that lead into a blow
 # a question about what the party itself can do or where it can go: the scene answers it
 _OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do|shall) (i|we) (go|do|head|try)\b")
+# going on, the way the party was going: "cross the bridge" (standing on it), "keep going", "on we go"
+_ONWARD = re.compile(r"\b(cross|crosses|crossing|across|onwards?|keep going|keeps going|press on|presses on|"
+                     r"carry on|further|farther|forward|ahead|the other side|on we go|go on|goes on|push on|"
+                     r"continue|continues|keep walking|move on|moves on)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
@@ -276,6 +280,16 @@ class EmbeddingGrounder:
                 continue  # words said aloud beside an action are its flavour; alone, the line is read whole
             c = self._read(world, me, normalize(part), said, list(world.referents))
             involved = {found.intent.target, found.intent.item, found.intent.skill} - {None}
+            if found.intent.action is Action.move and found.intent.target in world.exits():
+                # a way is named by its direction ("heads north") or by where it leads ("up toward the temple")
+                involved = set() if found.intent.target in normalize(part).split() else {
+                    world.exits()[found.intent.target]}
+                c = self._read(world, me, _after_verb(normalize(part)), said, list(world.referents))
+                if involved - (c.named | c.maybe):
+                    continue  # "steps up to the counter" names no Cedar Steps: that is its verb
+                score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
+                acting.append((found.intent, score, found))
+                continue
             if found.intent.action in _HARM and [ch.key for ch in enemies_here(world, me)] == [found.intent.target]:
                 involved.discard(found.intent.target)  # in a fight with one enemy, the blow goes to it unsaid
                 if not involved:
@@ -289,6 +303,14 @@ class EmbeddingGrounder:
         acting = [a for a in acting if a[0].action is not Action.talk]
         if not acting:
             return None
+        moves = [a for a in acting if a[0].action is Action.move]
+        if len(acting) == 2 and len(moves) == 1 and acting[-1] is moves[0]:
+            # "overcharges the mech's sensors, then bolts down the ladder": the deed, then the going, in the
+            # order told (the scene the going leaves is the one the deed was done in)
+            steps = [a[0] for a in acting]
+            return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
+                                  candidates=[(f"{i.action.value} {i.target or i.item or ''}".strip(), 1.0)
+                                              for i in steps])
         acting.sort(key=lambda a: -a[1])
         best_intent, best_score, best = acting[0]
         rivals = [(i, s) for i, s, _ in acting[1:] if i != best_intent]
@@ -444,7 +466,7 @@ class EmbeddingGrounder:
         """A direction or a destination named with going: move there, or say there is no such way."""
         here = world.campaign.locations[world.party_location]
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
-        words_ = normalize(c.text)
+        words_ = _unsaid(c)  # "steps up to the counter. "What news from the mountain?"" goes to no mountain
         tokens = words_.split()
         if _WH.match(words_) or _asked(world, c):
             return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
@@ -453,13 +475,16 @@ class EmbeddingGrounder:
         if direction is None and m and c.approach not in ("sneak", "hide"):
             direction = m.group("dir")
         going = (Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
-                 or not c.cues)  # "*sets off north*": a direction and no other action is going there
+                 or not c.cues or _takes_a_way(world, me, c))  # "*sets off north*": a direction and no other action
         if direction is not None and going and c.approach in (None, "climb"):
             if direction in ways:
                 return Interpretation("action", intent=Intent(action=Action.move, target=direction), via="embedding")
             if c.approach is None:
                 return Interpretation("clarify", clarification=f"There's no way {direction} from here. "
                                                                f"{exits_text(world)}", via="rules")
+        onward = self._onward(world, c, ways)
+        if onward is not None:
+            return onward
         go = _GO_TO.search(words_)
         if go is None:
             return self._to_see(world, c, ways) or self._toward_a_named_place(world, me, c, ways)
@@ -476,6 +501,22 @@ class EmbeddingGrounder:
         name = world.campaign.locations[places[0]].name
         return Interpretation("clarify", clarification=f"The {name} is not reachable from here. {exits_text(world)}",
                               via="rules")
+
+    @staticmethod
+    def _onward(world: World, c: Clause, ways: dict[str, str]) -> Interpretation | None:
+        """Going on without saying where ("cross the bridge" standing on it, "keep going", "press on"): the one
+        way here that does not lead back where the party came from. Never with a place or a direction named,
+        nor an attempt ("sneak across" is a check)."""
+        if c.approach is not None or c.line.question or not _ONWARD.search(normalize(c.text)):
+            return None
+        if Action.move not in c.cues and not re.search(r"\bcross", normalize(c.text)):
+            return None  # "teleport to the other side" is no going
+        if c.cues - {Action.move} or (c.named | c.maybe) - {world.party_location}:
+            return None
+        ahead = [d for d, loc in ways.items() if loc != world.previous_location]
+        if world.previous_location is None or len(ahead) != 1 or len(ways) < 2:
+            return None
+        return Interpretation("action", intent=Intent(action=Action.move, target=ahead[0]), via="embedding")
 
     @staticmethod
     def _to_see(world: World, c: Clause, ways: dict[str, str]) -> Interpretation | None:
@@ -505,8 +546,10 @@ class EmbeddingGrounder:
     def _nowhere(world: World, c: Clause, go: re.Match, place: set[str]) -> Interpretation | None:
         """"go to the chapel" where the words name no place, no one and nothing known: there is no way there,
         which the player hears with the exits; never the one exit the ranking likes best."""
-        if c.cues - {Action.move} or c.approach or go.group(1) == "get" or place & _action_words():
-            return None  # "get in his face", "go to sleep": not a destination
+        if c.cues - {Action.move} or c.approach or go.group(1) in ("get", "step", "come") or place & _action_words():
+            return None  # "get in his face", "go to sleep", "step up to the counter": not a destination
+        if c.line.speech:
+            return None  # "steps up to the counter. "Any news?"": what is said is what is done
         if any(place & _distinct_words(world, k) for k in _nameable(world)) or any(
                 place & name_words(world, k) for k, _ in world.features_here()):
             return None
@@ -551,6 +594,8 @@ class EmbeddingGrounder:
         if c.approach == "climb":
             if self._check_target(world, me, c) is not None:
                 return None
+            places = (c.named | c.maybe) & set(world.campaign.locations)
+        elif _takes_a_way(world, me, c) and not c.approach:  # "takes the stairs up toward the temple"
             places = (c.named | c.maybe) & set(world.campaign.locations)
         elif not (c.cues or c.approach):
             toward = _TOWARD.search(normalize(c.text))
@@ -608,14 +653,22 @@ class EmbeddingGrounder:
     def _check_target(self, world: World, me: CharacterState | None, c: Clause) -> str | None:
         """What the attempt is aimed at: a feature here the words name, else a character or item here."""
         said = words(c.text)
-        for key, feature in world.features_here():
-            if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP):
-                return key
+        features = [key for key, feature in world.features_here()
+                    if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP)]
         named = [k for k in sorted(c.named) if (k in world.characters or k in world.items) and _available(world, me, k)]
         if not named:  # "calm the dog": the one thing here an everyday word stands for
             maybe = [k for k in sorted(c.maybe) if (k in world.characters or k in world.items) and _available(world, me, k)]
             named = maybe if len(maybe) == 1 else []
-        return named[0] if named else (c.referred[0] if c.referred else None)
+        if features or named:
+            # the one the words name most wholly, then first: "soothe the fox" is the fox, not the fox shrine;
+            # "climb down the cliff to see what's under the bridge" climbs the cliff
+            mentions = {k: _mention(world, c.text, k) for k in [*features, *named]}
+            return min(mentions, key=lambda k: (-mentions[k][0], mentions[k][1], k not in features))
+        if c.referred:
+            return c.referred[0]
+        # "sneak across" on the bridge: the one thing here the campaign lets be attempted that way
+        authored = [key for key, feature in world.features_here() if c.approach in feature.checks]
+        return authored[0] if len(authored) == 1 else None
 
     def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
@@ -1082,6 +1135,58 @@ def _addressed_elsewhere(world: World, c: Clause) -> bool:
         if ch.location != world.party_location and said & _proper_names(world, key):
             return True
     return False
+
+
+def _after_verb(text: str) -> str:
+    """The words after the clause's verb ("i steps up to the counter" -> "up to the counter")."""
+    tokens = text.split()
+    start = 1 if tokens[:1] in (["i"], ["we"]) else 0
+    return " ".join(tokens[start + 1:]) if len(tokens) > start and word_classes(tokens[start]).get("VERB") else text
+
+
+def _unsaid(c: Clause) -> str:
+    """The clause's words without what is said aloud in it, unless it is all said."""
+    text = normalize(c.text)
+    speech = normalize(c.line.speech or "")
+    return " ".join(text.replace(speech, " ").split()) if speech and speech != text and speech in text else text
+
+
+def _takes_a_way(world: World, me: CharacterState | None, c: Clause) -> bool:
+    """Whether "take" here takes a road, not a thing ("take the north road", "takes the stairs up"): the words
+    of taking name no item at hand, and no other action."""
+    return Action.take in c.cues and not c.cues - {Action.take, Action.move} and not any(
+        k in world.items and _available(world, me, k) for k in c.named | c.maybe)
+
+
+def _mention(world: World, text: str, key: str) -> tuple[int, int]:
+    """How wholly and how early ``text`` names ``key``: (the words of its longest name or alias said in a row,
+    0 when only a word of it is; the position of the first word naming it). "the stone lanterns" names the
+    Stone Lanterns wholly and the Red Paper Lantern by one word."""
+    raw = normalize(text).replace("-", " ").split()
+    tokens = [_singular(t) for t in raw]
+    labels = [normalize(label).replace("-", " ").split() for label in [key.replace("-", " "), *labels_of(world, key)]]
+    if key in (features := dict(world.features_here())):
+        labels += [normalize(label).replace("-", " ").split() for label in [features[key].name, *features[key].aliases]]
+    whole, first = 0, len(tokens)
+    for label in labels:
+        label = [_singular(t) for t in label if t not in ARTICLE_WORDS] or label
+        for i in range(len(tokens) - len(label) + 1):
+            if tokens[i:i + len(label)] == label:
+                whole, first = max(whole, len(label)), min(first, i)
+    naming = name_words(world, key) - STOP
+    first = min([first, *(i for i, (t, r) in enumerate(zip(tokens, raw)) if t in naming or r in naming)])
+    return whole, first
+
+
+ARTICLE_WORDS = {"the", "a", "an"}
+
+
+def _singular(word: str) -> str:
+    """"lanterns" -> "lantern": plural names match singular ones (lemminflect's noun lemma)."""
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word, "NOUN").get("NOUN", ())
+    return lemmas[0] if lemmas else word
 
 
 def _proper_names(world: World, key: str) -> set[str]:
