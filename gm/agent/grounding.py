@@ -69,6 +69,17 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
+# chat that opens a line and says nothing of the story: "lol", "ngl", "ugh", "welp"
+_CHATTER = re.compile(r"^((lol|lmao|lmfao|rofl|haha\w*|hehe\w*|omg|ngl|tbh|imo|ugh+|welp|wow|damn|dang|oof|man|dude|"
+                      r"bro|geez|jeez|honestly|seriously|ok(ay)?|so|well|yeah|yep|nah)\b[ ,!.]*)+")
+# a remark about how things are, with nothing done: "this fight is taking forever", "the shelves are empty"
+_REMARKED = re.compile(r"^(this|that|these|those|the|this whole|the whole) ([a-z'-]+ ){1,2}(is|are|was|were|seems|"
+                       r"looks|feels|sounds|smells|has been|keeps)\b")
+# telling the outcome instead of attempting it: "i win the game", "i dodge every attack forever"
+_OUTCOME = re.compile(r"^i (just |totally |automatically |instantly )?(win|won|succeed|succeeded|beat the game|"
+                      r"finish the game|can't lose|cannot lose|never miss)\b|"
+                      r"\b(forever|infinitely|every single time|no matter what|automatically succeed|"
+                      r"without rolling|no roll needed)\b")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
 _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
                           r"^let (me|us)\b")
@@ -623,8 +634,14 @@ class EmbeddingGrounder:
             if _told_of(world, me, segment, index) & set(world.characters):  # "ok we're done, kenji pays me"
                 return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                                "What does your character do?", via="rules")
+        words_ = _CHATTER.sub("", words_)  # "lmao this monk is so dramatic" tells of the monk
         beings = _told_of(world, me, words_, index)  # "cobb surrenders", "the old troll is dead"
         if not c.line.question and beings & (set(world.characters) | set(world.entities)):
+            return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
+                                                           "What does your character do?", via="rules")
+        if not c.line.question and not c.line.speech and "," not in c.line.text and _REMARKED.match(words_):
+            return Interpretation("clarify", clarification="(Noted.) What does your character do?", via="rules")
+        if _OUTCOME.search(words_):
             return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
                                                            "What does your character do?", via="rules")
         if _CLAIM.match(words_):
