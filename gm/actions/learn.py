@@ -27,6 +27,8 @@ class Learn(ActionSpec):
         m = re.match(r"(.+?)\s+from\s+(.+)", rest)
         skill = resolve_name(world, m.group(1) if m else rest)
         teacher = resolve_name(world, m.group(2)) if m else None
+        if m and teacher is None:
+            return None  # "learn the ward from maud then leave" is more than a plain command
         if skill in world.campaign.skills:
             return Intent(action=self.action, skill=skill, target=teacher)
         return None

@@ -55,13 +55,16 @@ class UseSkill(ActionSpec):
     usage = "use <skill> on <enemy>"
     help = "use a skill you know, on an enemy if it does harm"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('use', 'cast', 'spell', 'magic', 'chant', 'unleash', 'invoke', 'channel', 'burn', 'activate')
+    cues = ('use', 'cast', 'spell', 'magic', 'chant', 'unleash', 'invoke', 'channel', 'burn', 'activate', 'practice',
+            'practise', 'recite', 'rehearse')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
         m = re.match(r"(.+?)\s+(?:on|against|at)\s+(.+)", rest)
         skill = resolve_name(world, m.group(1) if m else rest)
         target = resolve_name(world, m.group(2)) if m else None
+        if m and target is None:
+            return None  # "cast the ward at the troll, then grab the stone" is more than a plain command
         if skill in world.campaign.skills:
             return Intent(action=self.action, skill=skill, target=target)
         return None
@@ -79,7 +82,14 @@ class UseSkill(ActionSpec):
                 out.append(Candidate.of(world, Intent(action=self.action, skill=skill_key), f"use {skill.name}",
                                         [f"cast {skill.name}", f"use my {skill.name}", f"invoke the {skill.name}",
                                          *lore[skill_key]], skill_key))
-        for ch in enemies_here(world, actor):
+        enemies = enemies_here(world, actor)
+        for skill_key in known if not enemies else []:
+            skill = camp.skills[skill_key]  # a harmful skill with no one to harm: the rules say so if tried
+            if skill.damage:
+                out.append(Candidate.of(world, Intent(action=self.action, skill=skill_key), f"use {skill.name}",
+                                        [f"practice {skill.name}", f"use my {skill.name}", *lore[skill_key]],
+                                        skill_key))
+        for ch in enemies:
             for skill_key in known:
                 skill = camp.skills[skill_key]
                 if skill.damage:

@@ -99,6 +99,7 @@ _OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do
 _ONWARD = re.compile(r"\b(cross|crosses|crossing|across|onwards?|keep going|keeps going|press on|presses on|"
                      r"carry on|further|farther|forward|ahead|the other side|on we go|go on|goes on|push on|"
                      r"continue|continues|keep walking|move on|moves on)\b")
+_TRIED_ON = re.compile(r"\b(try|tries|trying|test|tests|testing) (it|that|this) (out )?(on|against|at)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
 _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it", "that", "trick"}
@@ -385,6 +386,9 @@ class EmbeddingGrounder:
             # "do you know where the wolf sleeps?" is about the listener, not resting; asking them for something
             # (to teach, to come along) is still that request
             cues = (cues & {Action.learn, Action.recruit, Action.give}) or {Action.talk}
+        if _TRIED_ON.search(normalize(text)) and any(k in world.campaign.skills for k in referents[:2]) and (
+                _own_skills(world, me)):
+            cues.add(Action.use_skill)  # "try it on him", just after learning it: the skill, used on him
         taught = _TAUGHT.search(normalize(text))
         if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
             teachers = {k for w in words(taught.group("who")) for k in _lookup(index, w) if k in world.characters}
@@ -403,7 +407,12 @@ class EmbeddingGrounder:
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
                 set(normalize(text).split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
-        approach = approach_of(text) or next((verb for _, feature in world.features_here() for verb in feature.checks
+        attempt = text
+        if Action.attack in cues and enemies_here(world, me):  # "keeps hacking at the oni" strikes it
+            for cue in (c for c in REGISTRY[Action.attack].cues if " " in c):
+                attempt = re.sub(rf"\b{re.escape(cue.split()[0])}\w* {re.escape(cue.split(maxsplit=1)[1])}\b",
+                                 " ", attempt)
+        approach = approach_of(attempt) or next((verb for _, feature in world.features_here() for verb in feature.checks
                                                if _has(normalize(text), verb.replace("-", " "))), None)
         return Clause(text, named, maybe, referred, cues, approach, line,
                       self._unknown_object(world, me, text, cues, index),
@@ -842,6 +851,9 @@ class EmbeddingGrounder:
             if _BACK.search(normalize(c.text)):
                 return only_going and world.exits().get(intent.target) == world.previous_location
             return only_going
+        if intent.action is Action.use_skill and (named_skills := {k for k in named if k in world.campaign.skills}) \
+                and intent.skill not in named_skills:
+            return False  # "practice my thunder palm" is that skill, whatever else could be used here
         if intent.action is Action.use_skill and intent.skill not in meant and not (
                 set(normalize(c.text).split()) & _SKILL_WORDS) and not (
                 Action.use_skill in c.cues and len(skills) == 1 and not _object_named(c.text, world)):
@@ -922,7 +934,14 @@ class EmbeddingGrounder:
         return skills[order[0]] if sims[order[0]] - sims[order[1]] >= self.unnamed_margin else None
 
     def _with_words(self, world: World, intent: Intent, c: Clause) -> Intent:
-        """Talking keeps the player's words; what they ask about is the topic picker's (gm.agent.conversation)."""
+        """Talking keeps the player's words; what they ask about is the topic picker's (gm.agent.conversation).
+        A skill that does no harm is used on the one person the words name or point to ("recite the sutra over
+        the old abbot", "try it on him")."""
+        if intent.action is Action.use_skill and intent.target is None and intent.skill in world.campaign.skills \
+                and not world.campaign.skills[intent.skill].damage:
+            people = [k for k in c.named if k in world.characters and world.characters[k].location ==
+                      world.party_location] or [k for k in c.referred[:2] if k in world.characters]
+            return intent.model_copy(update={"target": people[0]}) if len(people) == 1 else intent
         if intent.action is not Action.talk or intent.target not in world.characters:
             return intent
         return intent.model_copy(update={"text": c.line.speech or c.line.text})
