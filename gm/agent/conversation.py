@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from gm.actions.naming import STOP, descriptor, name_words
 from gm.agent.commands import normalize
 from gm.agent.models import EmbeddingCache, LanguageModel, ModelError
 from gm.agent.narrate import templates
@@ -61,13 +63,26 @@ def topic_options(world: World, speaker: str) -> list[TopicOption]:
     facts = {f.id: f.text for f in spec.knows}
     sought = _sought(world.campaign)
     behind_topics = {t.reveals for t in spec.topics.values()}  # asked for through its topic
-    out = [TopicOption(key, text, (text, *sought.get(key, ()))) for key, text in facts.items()
+    described = {key: _described(world, text) for key, text in facts.items()}
+    out = [TopicOption(key, text, (text, *described[key], *sought.get(key, ()))) for key, text in facts.items()
            if key not in behind_topics]
     for key, topic in spec.topics.items():  # a question matches how it is put (`about`), or the fact it reveals
-        texts = (*topic.about, facts[topic.reveals], *sought.get(topic.reveals, ())) if topic.reveals in facts else (
-            tuple(topic.about))
+        texts = (*topic.about, facts[topic.reveals], *described[topic.reveals], *sought.get(topic.reveals, ())) \
+            if topic.reveals in facts else tuple(topic.about)
         out.append(TopicOption(key, ", ".join(topic.about), texts, tuple(topic.about)))
     return out
+
+
+def _described(world: World, text: str) -> tuple[str, ...]:
+    """A fact told with its characters' names as a stranger would put them ("SENTRY-9 went rogue" -> "the
+    towering bipedal security mech went rogue"): players ask about what they see, not what it is called."""
+    told = text
+    for key in world.campaign.characters:
+        spec = world.campaign.characters[key]
+        looks = descriptor(spec.appearance) if spec.appearance else ""
+        if looks and re.search(rf"\b{re.escape(spec.name)}\b", told):
+            told = re.sub(rf"\b(the )?{re.escape(spec.name)}\b", f"the {looks}", told)
+    return (told,) if told != text else ()
 
 
 def _sought(campaign) -> dict[str, tuple[str, ...]]:
@@ -82,6 +97,63 @@ def _sought(campaign) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in found.items()}
 
 
+_ASKS_WHY = re.compile(r"\b(why|how come|what happened|what's happened|whats happened|what's going on|whats going on|"
+                       r"what went wrong|what's wrong|whats wrong)\b")
+_ASKS = re.compile(r"^(who|what|whats|what's|why|how|did|do you know)\b")
+
+
+def _asks_what_happened(words: str) -> bool:
+    """Whether the words ask what happened, why or who did something ("who put out the light?", "why did the
+    mech go crazy?"), which the facts that tell an event answer."""
+    text = normalize(words)
+    if re.search(r"\bwhere\b", text):
+        return False  # "where did the priest go?" asks for a place
+    if _ASKS_WHY.search(text):
+        return True
+    return bool(_ASKS.search(text)) and any(_past(w) for w in text.split()[1:])
+
+
+def _narrates(text: str) -> bool:
+    """Whether a fact tells an event (a verb in the past: "the troll crept up and tore the stone away"; not
+    "shut", which may be the present)."""
+    return any(_past(w, strictly=True) for w in normalize(text).split())
+
+
+@lru_cache(maxsize=8192)
+def _past(word: str, strictly: bool = False) -> bool:
+    from lemminflect import getAllLemmas, getInflection
+
+    if word in {"was", "were", "had", "did", "said", "been"}:
+        return False
+    return any(word in getInflection(lemma, "VBD") and not (strictly and lemma == word)
+               for lemma in getAllLemmas(word, "VERB").get("VERB", ()))
+
+
+_INDEXES: dict[int, tuple[object, dict[str, str]]] = {}
+
+
+def _being_index(world: World) -> dict[str, str]:
+    """Each word that names exactly one character, item or place of the campaign, to its id (by campaign)."""
+    cached = _INDEXES.get(id(world.campaign))
+    if cached is not None and cached[0] is world.campaign:
+        return cached[1]
+    owners: dict[str, set[str]] = {}
+    for key in [*world.campaign.characters, *world.campaign.items, *world.campaign.locations]:
+        for word in name_words(world, key) - STOP:
+            owners.setdefault(word, set()).add(key)
+    index = {w: next(iter(keys)) for w, keys in owners.items() if len(keys) == 1 and len(w) > 2}
+    _INDEXES[id(world.campaign)] = (world.campaign, index)
+    while len(_INDEXES) > 32:
+        del _INDEXES[next(iter(_INDEXES))]
+    return index
+
+
+def _beings(index: dict[str, str], text: str) -> set[str]:
+    """The ids the words of ``text`` name (see :func:`_being_index`)."""
+    words = normalize(text).replace("-", " ").split()
+    return {index[w] for w in words if w in index} | {index[w.rstrip("s")] for w in words if w.rstrip("s") in index}
+
+
 def _content(text: str) -> set[str]:
     """The words that carry meaning, crudely stemmed: "the lantern's stones" -> {lantern, stone}."""
     words = normalize(text).replace("-", " ").replace("'s ", " ").replace("'", " ").split()
@@ -92,11 +164,12 @@ class TopicPicker:
     """Ranks a character's topics against the player's words; below ``floor`` the words ask about nothing it knows."""
 
     def __init__(self, embed: Embedder, llm: LanguageModel | None = None, *, floor: float = 0.38,
-                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05, restates: float = 0.75,
+                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05, restates: float = 0.75, event_bonus: float = 0.25,
                  always_ask_model: bool = False, notify: Notify | None = None):
         self.embed, self.llm = embed, llm
         self.floor, self.small_talk, self.word_bonus, self.close = floor, small_talk, word_bonus, close
         self.restates = restates  # how like a fact an authored answer must be to tell it
+        self.event_bonus = event_bonus
         self.always_ask_model = always_ask_model
         self.notify = notify or (lambda message: None)
         self._vectors = EmbeddingCache(embed)
@@ -110,11 +183,20 @@ class TopicPicker:
             return []
         queries = self._vectors([words.lower()] + ([f"{words} {context}".lower()] if context else []))
         said = _content(words)
+        index = _being_index(world)
+        meant = _beings(index, words) - {speaker}
+        event = _asks_what_happened(words)
+        facts = {f.id: f.text for f in world.spec(speaker).knows}
         scored = []
         for option in options:
             score = float((self._vectors([t.lower() for t in option.texts]) @ queries.T).max())
+            told = facts.get(option.id) or facts.get(getattr(world.spec(speaker).topics.get(option.id), "reveals", None))
+            if event and told and _narrates(told):
+                score += self.event_bonus  # "who put out the light?" asks for what happened, not about the lamp
             shared = option.shared(said)
-            scored.append((option, score + min(2, len(shared)) * self.word_bonus))
+            # someone or something named by another of its names counts as said: "the mech" for SENTRY-9
+            told = (meant & _beings(index, " ".join(option.texts))) - _beings(index, " ".join(shared))
+            scored.append((option, score + min(2, len(shared) + len(told)) * self.word_bonus))
         return sorted(scored, key=lambda os: -os[1])
 
     def who_knows(self, world: World, people: Sequence[str], words: str) -> str | None:

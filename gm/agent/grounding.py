@@ -692,7 +692,11 @@ class EmbeddingGrounder:
             return min(mentions, key=lambda k: (-mentions[k][0], mentions[k][1], k not in features))
         if c.referred:
             return c.referred[0]
-        # "sneak across" on the bridge: the one thing here the campaign lets be attempted that way
+        # "sneak across" on the bridge: the one thing here the campaign lets be attempted that way, when the
+        # words name no thing at all ("climb the muddy rise" is not the lantern post)
+        cue_words = {w for cues in APPROACHES.values() for cue in cues for w in cue.split()}
+        if any(w not in cue_words and w not in PRONOUNS and "ADV" not in word_classes(w) for w in words(c.text)):
+            return None
         authored = [key for key, feature in world.features_here() if c.approach in feature.checks]
         return authored[0] if len(authored) == 1 else None
 
