@@ -21,7 +21,8 @@ class Recruit(ActionSpec):
     cues = ('recruit', 'invite', 'join', 'come with', 'come along', 'follow me', 'follow us', 'on my team',
             'on our team', 'tag along', "let's go", "let's roll", 'help me', 'help us', 'with me', 'with us',
             'befriend', 'be friends', 'come on', 'team up', 'my companion', 'our party', 'accompany', 'follow along',
-            'stick with', 'you in', 'want in', 'partner up', 'a partner', 'ride with', 'count you in')
+            'stick with', 'you in', 'want in', 'partner up', 'a partner', 'ride with', 'count you in', 'be my',
+            'my buddy', 'travel buddy', 'my sidekick', 'my ally')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -69,6 +69,10 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
+_GET_SOMEWHERE = re.compile(r"\b(get|gets|getting|got) (behind|up|down|in|out|over|away|back|off|on|into|through|past|"
+                            r"around|across|close|closer|near|nearer|ready|going|moving|inside|outside|under|above|"
+                            r"between|to)\b")
+_NARRATION = "What happens is for the dice and the rules to say. What does your character do?"
 # chat that opens a line and says nothing of the story: "lol", "ngl", "ugh", "welp"
 _CHATTER = re.compile(r"^((lol|lmao|lmfao|rofl|haha\w*|hehe\w*|omg|ngl|tbh|imo|ugh+|welp|wow|damn|dang|oof|man|dude|"
                       r"bro|geez|jeez|honestly|seriously|ok(ay)?|so|well|yeah|yep|nah)\b[ ,!.]*)+")
@@ -252,8 +256,9 @@ class EmbeddingGrounder:
             if step is None:
                 return None
             if step.kind != "action":
-                # a later step the rules' words rule out ("... and go west" with no exit): say so, change nothing
-                return step if i and step.via == "rules" else None
+                # a later step the rules' words rule out ("... and go west" with no exit), or a line that tells
+                # what others do ("pip hacks the mech and it shuts down"): say so, change nothing
+                return step if (i or step.clarification == _NARRATION) and step.via == "rules" else None
             if said.speech is not None and step.intent.action is Action.talk:
                 spoken.append(step.intent)
             elsewhere = {loc for loc in world.campaign.locations if loc != trial.party_location
@@ -360,6 +365,10 @@ class EmbeddingGrounder:
             naming = {w for w in words(text) if skill in _lookup(index, w)}
             if naming and naming <= _other_action_words() and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
                 named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
+        for item in [k for k in named if k in world.items]:
+            naming = {w for w in words(text) if item in _lookup(index, w)}
+            if not naming & _own_words(world, item):
+                named.discard(item)  # "put it back" names no mirror "its back cast with cranes": looks only hint
         maybe = {key for keys in hits for key in keys} - named
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
@@ -375,6 +384,8 @@ class EmbeddingGrounder:
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
         if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
+        if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", normalize(text))) & {Action.take}:
+            cues.discard(Action.take)  # "get behind it", "get closer": getting somewhere takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
             cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
@@ -491,6 +502,10 @@ class EmbeddingGrounder:
         if _WH.match(words_) or _asked(world, c):
             return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
         direction = next((DIRECTIONS.get(t, t) for t in tokens if t in COMPASS), None)
+        if direction is None and (Action.move in c.cues or len(tokens) <= 2):
+            # a campaign's own way names ("aft", "below", "out"): going that way
+            own = [d for d in ways if d not in COMPASS and re.search(rf"\b{re.escape(normalize(d))}\b", words_)]
+            direction = own[0] if len(own) == 1 and own[0] not in ("up", "down") else None
         m = _MOTION_BEFORE.search(words_)
         if direction is None and m and c.approach not in ("sneak", "hide"):
             direction = m.group("dir")
@@ -641,18 +656,15 @@ class EmbeddingGrounder:
         segments = [normalize(p) for p in re.split(r"[,;:]", c.line.text.lower()) if normalize(p)]
         for segment in (segments[1:] if len(segments) > 1 and normalize(c.text) in normalize(c.line.text) else []):
             if _told_of(world, me, segment, index) & set(world.characters):  # "ok we're done, kenji pays me"
-                return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
-                                                               "What does your character do?", via="rules")
+                return Interpretation("clarify", clarification=_NARRATION, via="rules")
         words_ = _CHATTER.sub("", words_)  # "lmao this monk is so dramatic" tells of the monk
         beings = _told_of(world, me, words_, index)  # "cobb surrenders", "the old troll is dead"
         if not c.line.question and beings & (set(world.characters) | set(world.entities)):
-            return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
-                                                           "What does your character do?", via="rules")
+            return Interpretation("clarify", clarification=_NARRATION, via="rules")
         if not c.line.question and not c.line.speech and "," not in c.line.text and _REMARKED.match(words_):
             return Interpretation("clarify", clarification="(Noted.) What does your character do?", via="rules")
         if _OUTCOME.search(words_):
-            return Interpretation("clarify", clarification="What happens is for the dice and the rules to say. "
-                                                           "What does your character do?", via="rules")
+            return Interpretation("clarify", clarification=_NARRATION, via="rules")
         if _CLAIM.match(words_):
             return Interpretation("clarify", clarification="The story remembers what happened in play. What does "
                                                            "your character do?", via="rules")
@@ -727,7 +739,10 @@ class EmbeddingGrounder:
             return None
         people = [ch for ch in world.present() if (me is None or ch.key != me.key) and not ch.in_party
                   and ch.alive and ch.disposition != "hostile"]
-        named = [ch for ch in people if ch.key in c.named] or [ch for ch in people if ch.key in c.referred[:1]]
+        # a companion along is spoken to when named or pointed to ("*scratches her behind the ears*")
+        along = [ch for ch in world.present() if ch.in_party and ch.alive and (me is None or ch.key != me.key)]
+        named = [ch for ch in people + along if ch.key in c.named] or [
+            ch for ch in people + along if ch.key in c.referred[:1]]
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
@@ -810,6 +825,9 @@ class EmbeddingGrounder:
         if intent.action not in (Action.talk, Action.look, Action.learn, Action.recruit) and _asked(world, c) and (
                 not _ASKS_TO_ACT.match(normalize(c.text))):
             return False  # "what's left in here?", "where does this bay lead?" ask; they don't act
+        if intent.action is Action.check and c.approach is None and intent.target not in (c.named | c.maybe) and (
+                intent.target is None or not name_words(world, intent.target) & words(c.text)):
+            return False  # an attempt the words neither tell nor aim: "fly to the top of the mountain"
         targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
@@ -943,8 +961,10 @@ class EmbeddingGrounder:
         the old abbot", "try it on him")."""
         if intent.action is Action.use_skill and intent.target is None and intent.skill in world.campaign.skills \
                 and not world.campaign.skills[intent.skill].damage:
-            people = [k for k in c.named if k in world.characters and world.characters[k].location ==
-                      world.party_location] or [k for k in c.referred[:2] if k in world.characters]
+            here = [k for k in world.characters if world.characters[k].location == world.party_location
+                    and k != intent.actor]
+            people = [k for k in here if k in c.named] or [k for k in here if k in c.maybe] or [
+                k for k in c.referred[:2] if k in world.characters]
             return intent.model_copy(update={"target": people[0]}) if len(people) == 1 else intent
         if intent.action is not Action.talk or intent.target not in world.characters:
             return intent
@@ -1227,6 +1247,14 @@ def _singular(word: str) -> str:
 
     lemmas = getAllLemmas(word, "NOUN").get("NOUN", ())
     return lemmas[0] if lemmas else word
+
+
+def _own_words(world: World, key: str) -> set[str]:
+    """The words of a thing's id, name and aliases, with their other forms (not of its looks)."""
+    labels = [key, *labels_of(world, key)]
+    own = words(" ".join(label.replace("-", " ") for label in labels)) - STOP
+    own |= {normalize(label).replace("-", "").replace(" ", "") for label in labels}  # "heartstone"
+    return own | {f for w in own for f in _forms(w)}
 
 
 def _proper_names(world: World, key: str) -> set[str]:
