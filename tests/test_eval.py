@@ -86,6 +86,11 @@ def test_a_bad_set_gets_a_located_error(tmp_path):
     bad.write_text("scenes:\n  - campaign: lantern-of-mirefen\n    inputs:\n      - {text: hi}\n")
     with pytest.raises(DevsetError, match="scene 1 input 1"):
         load_cases(bad)
+    # one action per step: a list of actions is refused where it stands, not with a traceback in the summary
+    bad.write_text("scenes:\n  - campaign: lantern-of-mirefen\n    inputs:\n      - {text: hi, expect: {action: "
+                   "[talk, look]}}\n      - {text: yo, expect: {action: dance}}\n")
+    with pytest.raises(DevsetError, match="scene 1 input 1: action \\['talk', 'look'\\] is not one action"):
+        load_cases(bad)
 
 
 # --- the judge: a refusal is right on a line that wants nothing; carrying out something else is wrong ----------

@@ -16,7 +16,7 @@ in that scene::
 
 ``expect`` is null (no action: a clarification, a refusal or an answer that changes nothing),
 one intent, or a list of intents carried out in order. An expected field must equal the intent's
-field; a list value accepts any of its items (``stat: [might, grace]``, ``target: [bog-troll, null]``
+field; a list value accepts any of its items (except ``action``, which is one) (``stat: [might, grace]``, ``target: [bog-troll, null]``
 where the rules pick the only enemy). Fields left out are not judged.
 
 An input is *right* when the interpretation carries out exactly what is expected. It is *wrong*
@@ -41,7 +41,7 @@ import yaml
 from gm.agent.commands import parse_command
 from gm.agent.interpret import Grounder, Interpretation, interpret
 from gm.campaign.loader import load_campaign, resolve_campaign
-from gm.intent import Intent
+from gm.intent import Action, Intent
 from gm.rules.advance import advance
 from gm.rules.dice import Dice
 from gm.actions import resolve
@@ -52,6 +52,7 @@ IDENTITY = ("action", "target", "item", "skill")
 # actions that change nothing, so doing one on a line that wanted nothing is a miss, not wrong
 HARMLESS = {"look", "wait"}
 PARTS = ("tuned", "untuned")
+ACTION_NAMES = {a.value for a in Action}
 
 
 def default_sets() -> list[Path]:
@@ -113,6 +114,10 @@ def load_cases(path: Path) -> list[Case]:
             steps = None if expect is None else (expect if isinstance(expect, list) else [expect])
             if steps is not None and (not steps or not all(isinstance(x, dict) and "action" in x for x in steps)):
                 raise DevsetError(f"{where}: each expected intent needs an action")
+            for step in steps or []:
+                if not isinstance(step["action"], str) or step["action"] not in ACTION_NAMES:
+                    raise DevsetError(f"{where}: action {step['action']!r} is not one action of "
+                                      f"{', '.join(sorted(ACTION_NAMES))}")
             campaign = scene["campaign"]
             local = path.parent / campaign
             cases.append(Case(part, str(path), s, str(local) if local.suffix in (".yaml", ".yml") else campaign,
