@@ -69,6 +69,8 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
+_GIVE_IT_A = re.compile(r"\b(give|gives|giving|gave) (it|that|this|them|him|her|the [a-z'-]+) (a|an|another)"
+                        r"( good| quick| little| hard| gentle| long)? (?P<what>[a-z'-]+)")
 _GET_SOMEWHERE = re.compile(r"\b(get|gets|getting|got) (behind|up|down|in|out|over|away|back|off|on|into|through|past|"
                             r"around|across|close|closer|near|nearer|ready|going|moving|inside|outside|under|above|"
                             r"between|to)\b")
@@ -227,7 +229,7 @@ class EmbeddingGrounder:
                                                            "character do?", via="embedding")
         me = acting_pc(world, actor)
         line = read_line(text, _own_names(world, me))
-        corrected = _with_co_actors(world, correct(line.text, vocabulary(world)))
+        corrected = _with_co_actors(world, correct(line.text, vocabulary(world), _scene_names(world)))
         parts = clauses(corrected, _command_verbs())
         if len(parts) > 1:
             steps = self._sequence(world, me, parts, line)
@@ -384,6 +386,9 @@ class EmbeddingGrounder:
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
         if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
+        tried = _GIVE_IT_A.search(normalize(text))
+        if tried and not _lookup(index, tried.group("what")) & set(world.items):
+            cues.discard(Action.give)  # "gives it a sniff", "give the door a kick": a try, not a gift
         if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", normalize(text))) & {Action.take}:
             cues.discard(Action.take)  # "get behind it", "get closer": getting somewhere takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
@@ -774,7 +779,8 @@ class EmbeddingGrounder:
         """The scene's candidates for ``text`` by score, best first (contradicted candidates left out)."""
         me = acting_pc(world, actor)
         line = read_line(text, _own_names(world, me))
-        clause = self._read(world, me, correct(line.text, vocabulary(world)), line, list(world.referents))
+        clause = self._read(world, me, correct(line.text, vocabulary(world), _scene_names(world)), line,
+                            list(world.referents))
         return self._ranked(world, me, clause)
 
     def _ranked(self, world: World, me: CharacterState | None, c: Clause) -> list[tuple[Candidate, float]]:
@@ -1078,6 +1084,9 @@ def _merged(steps: list[Intent]) -> list[Intent]:
         if out and out[-1].action is Action.check and step.action is Action.check and step.target in (
                 None, out[-1].target):
             continue  # "dodge its cannons and get behind it": one attempt, told in two moves
+        if out and out[-1].action is Action.check and out[-1].approach == "search" and step.action is Action.take:
+            out[-1] = step  # "rifles through the desk and pockets the papers": what is seen is simply taken
+            continue
         if out and out[-1].action is Action.check and out[-1].approach in _MANOEUVRES and step.action in _HARM:
             out[-1] = step  # "ducks behind a railing and fires at the mech": how the blow is struck
             continue
@@ -1247,6 +1256,11 @@ def _singular(word: str) -> str:
 
     lemmas = getAllLemmas(word, "NOUN").get("NOUN", ())
     return lemmas[0] if lemmas else word
+
+
+def _scene_names(world: World) -> set[str]:
+    """Every word that names something in the campaign or a feature here: what a misspelt word may have meant."""
+    return set(_name_index(world)) | {w for k, _ in world.features_here() for w in name_words(world, k)}
 
 
 def _own_words(world: World, key: str) -> set[str]:

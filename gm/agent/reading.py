@@ -138,21 +138,36 @@ def _undoubled(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(1, len(word)) if word[i] == word[i - 1]}
 
 
-def correct(text: str, vocabulary: set[str]) -> str:
+_ARTICLES = {"the", "a", "an", "my", "your", "his", "her", "their", "our", "this", "that", "some"}
+
+
+def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> str:
     """Each word that is neither English nor in ``vocabulary`` but one or two edits from one vocabulary word,
     clearly nearer than any other, becomes that word ("nroth" -> "north", "okafro" -> "okafor", "lern" -> learn
     rather than lean); an English word only becomes a name it is with a doubled letter typed once ("salon" ->
-    "saloon"). Transpositions count as one edit. The
-    text comes back in lower case with the marks that end sentences and clauses kept."""
+    "saloon"). Transpositions count as one edit. A real word may also become one of ``names`` (the words that
+    name things in the scene) one edit away, where it is no thing itself: a word that is never a noun, after
+    an article ("the alter" -> "the altar"), or a rare one, outside the embedder's vocabulary ("saki" ->
+    "sake"). The text comes back in lower case with the marks that end sentences and clauses kept."""
     known = english_words()
     choices = sorted(vocabulary)
+    named = sorted(names)
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
         if len(word) < 3 or word in vocabulary or word.isdigit():
             return word
         if word in known or word_classes(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
-            return next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), word)
+            doubled = next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), None)
+            if doubled:
+                return doubled
+            before = m.string[:m.start()].split()
+            misplaced = bool(before) and before[-1] in _ARTICLES and "NOUN" not in word_classes(word)
+            if len(word) >= 4 and named and (misplaced or (word not in known and known)):
+                near = process.extract(word, named, scorer=OSA.distance, score_cutoff=1, limit=2)
+                if len(near) == 1:
+                    return near[0][0]
+            return word
         limit = 1 if len(word) <= 5 else 2
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
         found = [f for f in found if f[1] == found[0][1]] if found else []
