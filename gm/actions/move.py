@@ -31,7 +31,8 @@ class Move(ActionSpec):
             'back out', 'the way i came', 'toward', 'towards', 'upstairs', 'downstairs', 'get out', 'set off', 'head off', 'onward', 'press on',
             'move on', 'keep going', 'follow the', 'further in',
             'make my way', 'sprint', 'dash', 'jog', 'stroll', 'stride', 'amble', 'trudge', 'hike', 'dart', 'wade',
-            'scramble', 'slip out', 'duck out', 'push through', 'push on')
+            'scramble', 'slip out', 'duck out', 'push through', 'push on', 'go aboard', 'climb aboard',
+            'go ashore', 'disembark', 'trek')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -22,7 +22,9 @@ class Recruit(ActionSpec):
             'on our team', 'tag along', "let's go", "let's roll", 'help me', 'help us', 'with me', 'with us',
             'befriend', 'be friends', 'come on', 'team up', 'my companion', 'our party', 'accompany', 'follow along',
             'stick with', 'you in', 'want in', 'partner up', 'a partner', 'ride with', 'count you in', 'be my',
-            'my buddy', 'travel buddy', 'my sidekick', 'my ally')
+            'my buddy', 'travel buddy', 'my sidekick', 'my ally', 'you and i', 'you and me', 'go together',
+            'travel together', 'together we', 'work for me',
+            'work with me', 'ride along')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

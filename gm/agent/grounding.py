@@ -57,12 +57,14 @@ _INJECTION = re.compile(r"\b(ignore (all |your |the |previous |prior )*(instruct
 _FILLER = re.compile(r"^((ok(ay)?|so|well|alright|right|yeah|yes|um+|uh+|hmm+|now|then|first)\b[ ,]*)*"
                      r"(i('ll| will| want to| try to| go to| am going to|'m going to| gonna)?|let me|let's|lets)?\s*"
                      r"((try|attempt|want|need|decide) to\s+)?")
-_GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|make my way)"
-                    r"(s|es|ed|ing)?\s+(back\s+|up\s+|down\s+|over\s+|out\s+|on\s+)?(to|into|in|towards?|inside)\s+"
+_GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hurry|move|step|make my way|wander|"
+                    r"trudge|hike|stroll|march|trek|sprint|dash)"
+                    r"(s|es|ed|ing)?\s+(back\s+|up\s+|down\s+|over\s+|out\s+|on\s+)?(to|into|in|towards?|inside|onto|"
+                    r"across|aboard|ashore to)\s+"
                     r"(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
                             r"continue|descend|ascend|get|fall back)(s|es|ed|ing|ning|ping|ming)?\s+(back\s+)?"
-                            r"(?P<dir>up|down)\b(?! to\b| at\b| the\b)")  # "steps up to the headman" approaches
+                            r"(?P<dir>up|down)\b(?! to\b| at\b| the\b| onto\b| on\b| into\b)")  # "steps up to the headman" approaches
 # words of going with no verb: "on to the harbor", "onward to the gate", "back to the green"
 _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
@@ -71,6 +73,8 @@ _CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
 _GIVE_IT_A = re.compile(r"\b(give|gives|giving|gave) (it|that|this|them|him|her|the [a-z'-]+) (a|an|another)"
                         r"( good| quick| little| hard| gentle| long)? (?P<what>[a-z'-]+)")
+# what is looked toward, not gone to: "get up the tower and see what's out west"
+_LOOKED_TOWARD = re.compile(r"\b(to|and) (see|look|peer|watch|spot|gaze|spy|scout)\b.*$")
 _GET_SOMEWHERE = re.compile(r"\b(get|gets|getting|got) (behind|up|down|in|out|over|away|back|off|on|into|through|past|"
                             r"around|across|close|closer|near|nearer|ready|going|moving|inside|outside|under|above|"
                             r"between|to)\b")
@@ -84,8 +88,8 @@ _REMARKED = re.compile(r"^(this|that|these|those|the|this whole|the whole) ([a-z
 # telling the outcome instead of attempting it: "i win the game", "i dodge every attack forever"
 _OUTCOME = re.compile(r"^i (just |totally |automatically |instantly )?(win|won|succeed|succeeded|beat the game|"
                       r"finish the game|can't lose|cannot lose|never miss)\b|"
-                      r"\b(forever|infinitely|every single time|no matter what|automatically succeed|"
-                      r"without rolling|no roll needed)\b")
+                      r"^i (?!.*\b(you|you've|youve|he|she|they)\b).*\b(forever|infinitely|every single time|"
+                      r"no matter what|automatically succeed|without rolling|no roll needed)\b")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
 _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
                           r"^let (me|us)\b")
@@ -105,6 +109,9 @@ _OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do
 _ONWARD = re.compile(r"\b(cross|crosses|crossing|across|onwards?|keep going|keeps going|press on|presses on|"
                      r"carry on|further|farther|forward|ahead|the other side|on we go|go on|goes on|push on|"
                      r"continue|continues|keep walking|move on|moves on)\b")
+_WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
+# handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
+_INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
 _TRIED_ON = re.compile(r"\b(try|tries|trying|test|tests|testing) (it|that|this) (out )?(on|against|at)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
@@ -386,6 +393,8 @@ class EmbeddingGrounder:
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
         if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
+        if _INTO_HANDS.search(normalize(text)):
+            cues.add(Action.give)
         tried = _GIVE_IT_A.search(normalize(text))
         if tried and not _lookup(index, tried.group("what")) & set(world.items):
             cues.discard(Action.give)  # "gives it a sniff", "give the door a kick": a try, not a gift
@@ -405,6 +414,8 @@ class EmbeddingGrounder:
         if _TRIED_ON.search(normalize(text)) and any(k in world.campaign.skills for k in referents[:2]) and (
                 _own_skills(world, me)):
             cues.add(Action.use_skill)  # "try it on him", just after learning it: the skill, used on him
+        if line.question and _WHAT_TAUGHT.match(normalize(text)):
+            cues = cues - {Action.learn} | {Action.talk}  # "what can you teach me?" asks what; it asks for nothing yet
         taught = _TAUGHT.search(normalize(text))
         if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
             teachers = {k for w in words(taught.group("who")) for k in _lookup(index, w) if k in world.characters}
@@ -503,6 +514,7 @@ class EmbeddingGrounder:
         here = world.campaign.locations[world.party_location]
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = _unsaid(c)  # "steps up to the counter. "What news from the mountain?"" goes to no mountain
+        words_ = _LOOKED_TOWARD.sub(" ", words_).strip() or words_  # "... and see what's out west" goes not west
         tokens = words_.split()
         if _WH.match(words_) or _asked(world, c):
             return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
@@ -526,6 +538,8 @@ class EmbeddingGrounder:
         if onward is not None:
             return onward
         go = _GO_TO.search(words_)
+        if go is not None and c.approach == "climb" and go.group(4) == "onto":
+            go = None  # "climb onto the roof of the store" climbs something here
         if go is None:
             return self._to_see(world, c, ways) or self._toward_a_named_place(world, me, c, ways)
         place = set(words(go.group("place")))
@@ -1102,7 +1116,7 @@ def _merged(steps: list[Intent]) -> list[Intent]:
 def vocabulary(world: World) -> set[str]:
     """The words typos are corrected towards: every name in the campaign and play, directions, action words."""
     found = set(COMPASS) | set(DIRECTIONS.values()) | {"up", "down"}
-    for key in _nameable(world):
+    for key in [*_nameable(world), *(k for k, _ in world.features_here())]:
         found |= name_words(world, key)
     for spec in ACTIONS:
         for cue in (*spec.verbs, *spec.cues):
