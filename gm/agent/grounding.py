@@ -71,6 +71,9 @@ _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|d
 # a player stating what their character is or has, rather than doing something
 _CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
+# the skill asked for by name: "learn fireball from nasreen", "teach me the shadow step"
+_LEARN_WHAT = re.compile(r"\b(learn|teach me|show me) (the |a |an |your |some )?(?P<what>[a-z'-]+( [a-z'-]+)?)"
+                         r"( from| off| with|$)")
 _GIVE_IT_A = re.compile(r"\b(give|gives|giving|gave) (it|that|this|them|him|her|the [a-z'-]+) (a|an|another)"
                         r"( good| quick| little| hard| gentle| long)? (?P<what>[a-z'-]+)")
 # what is looked toward, not gone to: "get up the tower and see what's out west"
@@ -258,8 +261,10 @@ class EmbeddingGrounder:
         for i, part in enumerate(parts):
             said = part_line(line, part)
             verb = next((w for w in previous.split() if w in _command_verbs()), None)
-            if verb and not cue_actions(part) and not approach_of(part) and part.split()[0] not in _command_verbs():
-                part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too
+            first = part.split()[0]
+            if verb and not cue_actions(part) and not approach_of(part) and (
+                    first not in _command_verbs() or first in ("up", "down") and len(part.split()) > 1):
+                part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too; "go ... then up the steps"
             previous = part
             step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
@@ -472,6 +477,12 @@ class EmbeddingGrounder:
         ("take the kettle", "give tomas the troll's head"): then no candidate of that action is what the player
         said. (Someone spoken to who is no one is :meth:`_stranger`.)"""
         said = normalize(text).split()
+        asked = _LEARN_WHAT.search(normalize(text)) if Action.learn in cues else None
+        if asked:  # "learn fireball from nasreen": a skill no one here has
+            what = [w for w in asked.group("what").split() if w not in STOP]
+            if what and not any(w in PRONOUNS or w in _ANY_THING or w in _SKILL_WORDS or _lookup(index, w)
+                                or "VERB" in word_classes(w) for w in what):
+                return what[-1]
         for action in (Action.take, Action.drop, Action.give) if cues else ():
             if action not in cues:
                 continue
@@ -839,15 +850,20 @@ class EmbeddingGrounder:
         meant = named | c.maybe | set(c.referred[:2])
         if c.stranger is not None and intent.action is Action.talk:
             return False  # "talk to the blacksmith" is no talk with the headman beside him
-        if c.unknown is not None and intent.action in (Action.take, Action.drop, Action.give) and (
+        if c.unknown is not None and intent.action in (Action.take, Action.drop, Action.give, Action.learn) and (
                 intent.action in c.cues):
             return False  # "take the kettle" with no kettle to take is not the fish lying beside it
+        if c.unknown is not None and intent.action not in c.cues:
+            return False  # nor a search of the saddlebags: "take the golden saddle" takes, or is answered
         if intent.action not in (Action.talk, Action.look, Action.learn, Action.recruit) and _asked(world, c) and (
                 not _ASKS_TO_ACT.match(normalize(c.text))):
             return False  # "what's left in here?", "where does this bay lead?" ask; they don't act
         if intent.action is Action.check and c.approach is None and intent.target not in (c.named | c.maybe) and (
                 intent.target is None or not name_words(world, intent.target) & words(c.text)):
             return False  # an attempt the words neither tell nor aim: "fly to the top of the mountain"
+        if intent.action is Action.check and c.approach is None and c.cues and c.cues <= {
+                Action.take, Action.drop, Action.give}:
+            return False  # "take the golden saddle" handles a thing; it searches no saddlebags
         targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
@@ -859,6 +875,8 @@ class EmbeddingGrounder:
             return False
         if intent.action is Action.learn and Action.learn not in c.cues:
             return False  # learning changes the character for good: only when the words ask to be taught
+        if intent.action is Action.rest and Action.rest not in c.cues:
+            return False  # resting spends the time of day: only when the words say so ("*sighs*" rests no one)
         if intent.action is Action.drop and Action.drop not in c.cues and not _has(normalize(c.text), "leave"):
             return False  # putting something back somewhere, or naming one's weapon, is no drop
         # a gift the story waits for may go unsaid when the words say giving ("here you go, your rock's back")

@@ -174,9 +174,10 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
         limit = 1 if len(word) <= 5 else 2
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
         found = [f for f in found if f[1] == found[0][1]] if found else []
-        if len(found) > 1:  # as near as each other in edits: the one sharing more letters in order ("lern": learn)
-            found.sort(key=lambda f: -fuzz.ratio(word, f[0]))
-            if fuzz.ratio(word, found[0][0]) == fuzz.ratio(word, found[1][0]):
+        if len(found) > 1:  # as near as each other in edits: the same letters swapped ("chrat": chart, not chat),
+            # else the one sharing more letters in order ("lern": learn rather than lean)
+            found.sort(key=lambda f: (sorted(f[0]) != sorted(word), -fuzz.ratio(word, f[0])))
+            if sorted(found[0][0]) != sorted(word) and fuzz.ratio(word, found[0][0]) == fuzz.ratio(word, found[1][0]):
                 return word
         return found[0][0] if found else word
 
