@@ -112,6 +112,10 @@ _OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do
 _ONWARD = re.compile(r"\b(cross|crosses|crossing|across|onwards?|keep going|keeps going|press on|presses on|"
                      r"carry on|further|farther|forward|ahead|the other side|on we go|go on|goes on|push on|"
                      r"continue|continues|keep walking|move on|moves on)\b")
+# a service asked of someone: "will you row for me?", "would you carry me across?" (not "will you tell me ...")
+_WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tell|say|explain|know|remember|"
+                       r"show me where|look|think|believe|mind telling)[a-z'-]+ (for|with) (me|us)\b|"
+                       r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|row|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
 _INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
@@ -316,11 +320,18 @@ class EmbeddingGrounder:
                 involved = set() if found.intent.target in normalize(part).split() else {
                     world.exits()[found.intent.target]}
                 c = self._read(world, me, _after_verb(normalize(part)), said, list(world.referents))
-                if involved - (c.named | c.maybe):
-                    continue  # "steps up to the counter" names no Cedar Steps: that is its verb
+                if involved - (c.named | c.maybe) or involved and not cue_actions(normalize(part)) & {
+                        Action.move, Action.take}:
+                    continue  # "steps up to the counter" names no Cedar Steps; "a strong arm on the water" goes nowhere
                 score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
                 acting.append((found.intent, score, found))
                 continue
+            joinable = [ch.key for ch in world.present() if ch.kind is CharacterKind.companion and not ch.in_party]
+            if found.intent.action is Action.recruit and joinable == [found.intent.target]:
+                involved.discard(found.intent.target)  # "join me": the one who could is asked
+                if not involved:
+                    acting.append((found.intent, found.candidates[0][1] if found.candidates else 1.0, found))
+                    continue
             if found.intent.action in _HARM and [ch.key for ch in enemies_here(world, me)] == [found.intent.target]:
                 involved.discard(found.intent.target)  # in a fight with one enemy, the blow goes to it unsaid
                 if not involved:
@@ -410,6 +421,11 @@ class EmbeddingGrounder:
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
             # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
             cues = cues - {Action.use_skill} | {Action.learn}
+        if _WILL_YOU.match(normalize(text)) and line.question and not cues - {Action.talk, Action.move} and any(
+                ch.kind is CharacterKind.companion and not ch.in_party and (ch.key in named or len(
+                    [o for o in world.present() if o.kind is CharacterKind.companion and not o.in_party]) == 1)
+                for ch in world.present()):
+            cues.add(Action.recruit)  # "zanetto, will you row for me tonight?" asks him along
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
         if _YOU_ASKED.match(normalize(text)) and line.question:
@@ -771,7 +787,14 @@ class EmbeddingGrounder:
                   and ch.alive and ch.disposition != "hostile"]
         # a companion along is spoken to when named or pointed to ("*scratches her behind the ears*")
         along = [ch for ch in world.present() if ch.in_party and ch.alive and (me is None or ch.key != me.key)]
-        named = [ch for ch in people + along if ch.key in c.named] or [
+        listeners = c.named
+        about_at = _ABOUT.search(normalize(c.text))
+        if about_at:  # "ask him about the thief": he is asked; the thief is what about
+            before = normalize(c.text)[:about_at.start()]
+            listeners = {k for w in words(before) for k in _lookup(_name_index(world), w)} & c.named
+            if not listeners and set(before.split()) & set(PRONOUNS):
+                listeners = set(c.referred[:1])
+        named = [ch for ch in people + along if ch.key in listeners] or [
             ch for ch in people + along if ch.key in c.referred[:1]]
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
@@ -829,7 +852,7 @@ class EmbeddingGrounder:
             if not self._consistent(world, cand, c, choices) or _leaves_out_an_item(world, cand, c):
                 continue
             action = cand.intent.action
-            if cand.names and said & cand.names or set(cand.keys) & set(c.referred[:2]):
+            if cand.names and said & cand.names or set(cand.keys) & (set(c.referred[:2]) | c.named):
                 score += self.name_bonus
             if action in c.cues:
                 score += self.cue_bonus
@@ -837,8 +860,11 @@ class EmbeddingGrounder:
                 score -= 2 * self.cue_bonus  # the words say another action
             # everything here the player named should take part: "toss the fish to the dog" is no drop (what is
             # not here, or what one talks about, is a subject, not a participant)
+            # (a skill that does no harm is used on the one person named: they take part)
+            takes_part = set(cand.keys) | ({k for k in here if k in world.characters} if action is Action.use_skill
+                                           and not world.campaign.skills[cand.intent.skill].damage else set())
             if action is not Action.talk:
-                score -= self.name_bonus * len(c.named & here - set(cand.keys))
+                score -= self.name_bonus * len(c.named & here - takes_part)
             scored.append((cand, score))
         return sorted(scored, key=lambda cs: -cs[1])
 
@@ -919,6 +945,9 @@ class EmbeddingGrounder:
                 Action.use_skill in c.cues and len(skills) == 1 and not _object_named(c.text, world)):
             # "I cast fireball" names no skill of yours; "burn, you slug!" with one skill known uses it
             return False
+        if intent.action is Action.talk and c.cues and Action.talk not in c.cues and not (
+                c.line.question or c.line.speech or c.line.emote):
+            return False  # "do the voice thing on the porter" does something to him; it is no small talk
         if intent.action is Action.talk and _addressed_elsewhere(world, c):
             return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):

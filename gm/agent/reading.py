@@ -24,8 +24,9 @@ _MARKUP = re.compile(r"\*\*|__|\|\||~~|`")
 _QUOTE_LINE = re.compile(r"^\s*>\s?", re.M)
 _EMPHASIS = re.compile(r"(?<![\w*])[*_]([^*_]+)[*_](?![\w*])")
 _SPEECH = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
-_QUESTION = re.compile(r"^(who|what|whats|what's|where|when|why|how|which|whose|is|are|do|does|did|can|could|would|"
-                       r"will|should|have|has|anyone|anybody|any)\b")
+_QUESTION = re.compile(r"^(who|what|whats|what's|where|when|why|how|which|whose|is|are|does|did|can|could|would|"
+                       r"will|should|have|has|anyone|anybody|any|do (?=you|u|ya|i|we|they|he|she|anyone|anybody|people|"
+                       r"folks|any))\b")  # "do the voice thing" is no question
 # clause boundaries for a line with several actions: "grab the fish and head back out", "look around, then go east"
 _SPLIT = re.compile(r"\s*(?:[,;]\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\b|;|,\s*and\b|\band\b)\s*")
 # the ends of sentences in prose ("Rook kneels by the drone. He slots the cell in."), not of "Dr." or "Mrs."
