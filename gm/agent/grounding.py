@@ -77,7 +77,7 @@ _LEARN_WHAT = re.compile(r"\b(learn|teach me|show me) (the |a |an |your |some )?
 _GIVE_IT_A = re.compile(r"\b(give|gives|giving|gave) (it|that|this|them|him|her|the [a-z'-]+) (a|an|another)"
                         r"( good| quick| little| hard| gentle| long)? (?P<what>[a-z'-]+)")
 # what is looked toward, not gone to: "get up the tower and see what's out west"
-_LOOKED_TOWARD = re.compile(r"\b(to|and) (see|look|peer|watch|spot|gaze|spy|scout)\b.*$")
+_LOOKED_TOWARD = re.compile(r"(^|\b(to|and) )(see|look|peer|watch|spot|gaze|spy|scout)\b.*$")
 _GET_SOMEWHERE = re.compile(r"\b(get|gets|getting|got) (behind|up|down|in|out|over|away|back|off|on|into|through|past|"
                             r"around|across|close|closer|near|nearer|ready|going|moving|inside|outside|under|above|"
                             r"between|to)\b")
@@ -292,7 +292,12 @@ class EmbeddingGrounder:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
         # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
         acted_on = {i.target for i in found if i.action is not Action.talk}
-        steps = _merged([i for i in found if not any(i is t for t in spoken) or i.target not in acted_on])
+        doing = any(i.action is not Action.talk for i in found)
+        asked = line.speech is not None and line.speech.rstrip().endswith("?")
+        # ... and words said while doing something else are how it is done, unless they ask something ("lifts
+        # the mask to the candle. 'This one, Maestro.'" takes the mask)
+        steps = _merged([i for i in found if not any(i is t for t in spoken) or (
+            i.target not in acted_on and (asked or not doing))])
         if len(steps) == 1:
             return Interpretation("action", intent=steps[0], via="embedding")
         return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
@@ -334,6 +339,10 @@ class EmbeddingGrounder:
                     continue
             if found.intent.action in _HARM and [ch.key for ch in enemies_here(world, me)] == [found.intent.target]:
                 involved.discard(found.intent.target)  # in a fight with one enemy, the blow goes to it unsaid
+                if found.intent.action in cue_actions(normalize(part)):
+                    # "she presses the attack": the words say the blow
+                    acting.append((found.intent, found.candidates[0][1] if found.candidates else 1.0, found))
+                    continue
                 if not involved:
                     continue
             if not involved or involved - (c.named | c.maybe | set(c.referred[:2])):
@@ -343,6 +352,9 @@ class EmbeddingGrounder:
         # talking is what surrounds doing: a clause that does something outweighs one that talks, and a line that
         # only talks is read whole (what is said to whom is clearest from all of it)
         acting = [a for a in acting if a[0].action is not Action.talk]
+        skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
+        # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
+        acting = [a for a in acting if not (a[0].action is Action.attack and a[0].target in skilled)]
         if not acting:
             return None
         moves = [a for a in acting if a[0].action is Action.move]
@@ -411,6 +423,8 @@ class EmbeddingGrounder:
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if _INTO_HANDS.search(normalize(text)):
             cues.add(Action.give)
+        if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) ", normalize(text)):
+            cues.discard(Action.rest)  # "rests a gloved hand on the post" puts a hand somewhere; nobody sleeps
         tried = _GIVE_IT_A.search(normalize(text))
         if tried and not _lookup(index, tried.group("what")) & set(world.items):
             cues.discard(Action.give)  # "gives it a sniff", "give the door a kick": a try, not a gift
@@ -541,7 +555,11 @@ class EmbeddingGrounder:
         here = world.campaign.locations[world.party_location]
         ways = world.exits()  # the campaign's exits and the hidden ones opened in play
         words_ = _unsaid(c)  # "steps up to the counter. "What news from the mountain?"" goes to no mountain
-        words_ = _LOOKED_TOWARD.sub(" ", words_).strip() or words_  # "... and see what's out west" goes not west
+        looked = " ".join(_LOOKED_TOWARD.sub(" ", words_).split())
+        if looked != words_:  # "... and see what's out west" goes not west; "look west" goes nowhere
+            if not looked:
+                return None
+            words_ = looked
         tokens = words_.split()
         if _WH.match(words_) or _asked(world, c):
             return None  # "how do I get to the chapel?", "what's north of here?" ask; they don't go
@@ -888,8 +906,8 @@ class EmbeddingGrounder:
                 intent.target is None or not name_words(world, intent.target) & words(c.text)):
             return False  # an attempt the words neither tell nor aim: "fly to the top of the mountain"
         if intent.action is Action.check and c.approach is None and c.cues and c.cues <= {
-                Action.take, Action.drop, Action.give}:
-            return False  # "take the golden saddle" handles a thing; it searches no saddlebags
+                Action.take, Action.drop, Action.give, Action.wait, Action.rest}:
+            return False  # "take the golden saddle" searches no saddlebags; "wait for the storm to pass" endures none
         targets, items, skills = choices[intent.action]
         # naming another thing of the same kind rules this one out: "take the heart-stone" is not the fish
         named_items = {k for k in named if k in world.items} - set(c.referred[:2])
@@ -1284,7 +1302,8 @@ def _unsaid(c: Clause) -> str:
 def _takes_a_way(world: World, me: CharacterState | None, c: Clause) -> bool:
     """Whether "take" here takes a road, not a thing ("take the north road", "takes the stairs up"): the words
     of taking name no item at hand, and no other action."""
-    return Action.take in c.cues and not c.cues - {Action.take, Action.move} and not any(
+    return Action.take in c.cues and not c.cues - {Action.take, Action.move} and bool(
+        re.search(r"\b(take|takes|took|taking) (the|a|that|this) ", normalize(c.text))) and not any(
         k in world.items and _available(world, me, k) for k in c.named | c.maybe)
 
 
