@@ -31,7 +31,8 @@ class Attack(ActionSpec):
             'punch', 'kick', 'fire', 'arrow', 'loose', 'smash', 'thrust', 'drive', 'slay', 'bash', 'cut',
             'shoot at', 'draw', 'aim', 'skewer', 'impale', 'hack at', 'go for', 'go at', 'have at', 'take on',
             'rush', 'tackle', 'pounce on', 'jump on', 'lay into', 'open fire', 'gut', 'smite', 'cleave', 'whack',
-            'clobber', 'pummel', 'maul', 'bludgeon', 'finish off', 'cut down', 'run through')
+            'clobber', 'pummel', 'maul', 'bludgeon', 'finish off', 'cut down', 'run through', 'riposte',
+            'en garde', 'unsheathe')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -22,7 +22,7 @@ class Give(ActionSpec):
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('give', 'hand', 'offer', 'feed', 'toss', 'throw', 'pass', 'return', 'here you go', 'there you go',
             'take this', 'present', 'hold out', 'hand over', 'power up', 'want my', 'would you like', 'you can have',
-            'for you', 'belongs to you', 'is yours', 'yours now', 'keep it')
+            'for you', 'belongs to you', 'is yours', 'yours now', 'keep it', 'here have')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

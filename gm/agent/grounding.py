@@ -37,7 +37,7 @@ from gm.actions import candidates as scene_candidates
 from gm.actions.check import APPROACHES
 from gm.actions.give import wanted_gifts
 from gm.actions.move import exits_text
-from gm.actions.naming import DIRECTIONS, STOP, labels_of, name_words, normalize, resolve_name, words
+from gm.actions.naming import DIRECTIONS, STOP, descriptor, labels_of, name_words, normalize, resolve_name, words
 from gm.agent.commands import parse_command
 from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
@@ -69,7 +69,8 @@ _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|j
 _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
 # a player stating what their character is or has, rather than doing something
-_CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have|had|am|was|got|remember|own)\b|"
+_CLAIM = re.compile(r"^(i (already |just |now |totally )?(know|knew|have(?! to)|had(?! to)|am|was|got(?! to)|remember|"
+                    r"own)\b|"
                     r"(i'm|im|i've|ive) (the|a|an|level|now|already|immune|invincible|actually|really|\d)\b)")
 # the skill asked for by name: "learn fireball from nasreen", "teach me the shadow step"
 _LEARN_WHAT = re.compile(r"\b(learn|teach me|show me) (the |a |an |your |some )?(?P<what>[a-z'-]+( [a-z'-]+)?)"
@@ -254,6 +255,17 @@ class EmbeddingGrounder:
             main = self._main_clause(world, me, sentences, line)
             if main is not None:
                 return main
+            # "the senator looks flushed. ask him if he has enemies": what is told of others is the scene; the
+            # rest is what the player does
+            acted, told = [], []
+            for s in sentences:
+                read = self._read(world, me, normalize(s), part_line(line, s), list(world.referents))
+                if self._not_an_action(world, me, read) is None:
+                    acted.append(s)
+                else:
+                    told += sorted(read.named & set(world.characters))  # "her" in what follows is who was told of
+            if acted and len(acted) < len(sentences) and all(cue_actions(normalize(s)) for s in acted):
+                return self._clause(world, me, ". ".join(acted), line, told + list(world.referents))
         return self._clause(world, me, corrected, line, list(world.referents))
 
     def _sequence(self, world: World, me: CharacterState | None, parts: list[str], line: Line
@@ -814,6 +826,9 @@ class EmbeddingGrounder:
                 listeners = set(c.referred[:1])
         named = [ch for ch in people + along if ch.key in listeners] or [
             ch for ch in people + along if ch.key in c.referred[:1]]
+        if not named and len(maybe := [ch for ch in people + along if ch.key in c.maybe and _described_as(
+                world, c.text, ch.key)]) == 1:
+            named = maybe  # "*touches the old man's hand*": the one person here the words describe
         if c.line.emote and not spoken and len(named) == 1 and not things:
             spoken = True  # a gesture: "*holds out a hand to the wolf*" gives nothing without a thing to give
             other -= {Action.give}
@@ -823,6 +838,12 @@ class EmbeddingGrounder:
             # asks the headman, who can't join, rather than recruiting someone else
             theirs = {cand.intent.action for cand in scene_candidates(world, me) if cand.intent.target == named[0].key}
             other = {a for a in other if a not in _ABOUT_SOMEONE or a in theirs}
+        foes = enemies_here(world, me)
+        if spoken and not people and not named and len(foes) == 1 and (
+                c.line.question or _asked(world, c)) and not other - {Action.attack}:
+            # "who paid you to steal it, you dog?": asked of the one enemy, who answers with the rules' refusal
+            return Interpretation("action", intent=Intent(action=Action.talk, target=foes[0].key,
+                                                          text=c.line.speech or c.line.text), via="embedding")
         if not spoken or other:
             return None
         if len(named) == 1 or len(people) == 1:
@@ -1290,6 +1311,23 @@ def _after_verb(text: str) -> str:
     tokens = text.split()
     start = 1 if tokens[:1] in (["i"], ["we"]) else 0
     return " ".join(tokens[start + 1:]) if len(tokens) > start and word_classes(tokens[start]).get("VERB") else text
+
+
+def _described_as(world: World, text: str, key: str) -> bool:
+    """Whether two words in a row of ``text`` describe the character: as their looks do ("the blind hermit"), or
+    a word of their name or looks before a word for a person ("the old man" for Old Umar, a blind old hermit),
+    never one word that many things share ("herbs" for an herb witch)."""
+    said = [w.removesuffix("'s") for w in normalize(text).replace("-", " ").split()]
+    spec = world.spec(key)
+    looks = normalize(descriptor(spec.appearance or "")).replace("-", " ").split()
+    own = set(looks) | set(normalize(spec.name).split()) - STOP
+    pairs = {tuple(looks[i:i + 2]) for i in range(len(looks) - 1)}
+    return any(tuple(said[i:i + 2]) in pairs or said[i] in own and said[i + 1] in _PERSON_NOUNS
+               for i in range(len(said) - 1))
+
+
+_PERSON_NOUNS = {"man", "woman", "boy", "girl", "lady", "fellow", "guy", "gent", "gentleman", "kid", "person", "chap",
+                 "lad", "lass", "one", "dude", "gal", "fella"}
 
 
 def _unsaid(c: Clause) -> str:
