@@ -435,7 +435,8 @@ class EmbeddingGrounder:
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if _INTO_HANDS.search(normalize(text)):
             cues.add(Action.give)
-        if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) ", normalize(text)):
+        if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) (?!(while|bit|moment|minute|"
+                     r"second|few|little|spell|hour|night|day)\b)", normalize(text)):
             cues.discard(Action.rest)  # "rests a gloved hand on the post" puts a hand somewhere; nobody sleeps
         tried = _GIVE_IT_A.search(normalize(text))
         if tried and not _lookup(index, tried.group("what")) & set(world.items):
