@@ -38,7 +38,7 @@ APPROACHES: dict[str, tuple[str, ...]] = {
                "thumb through", "page through", "browse", "frisk", "dig around"),
     "listen": ("listen", "eavesdrop"),
     "track": ("track", "tracks", "footprints", "trail"),
-    "climb": ("climb", "scale", "clamber", "shimmy", "get on top of", "up on top of", "climb on top", "haul myself up", "pull myself up"),
+    "climb": ("climb", "scale", "clamber", "shimmy", "get on top of", "up on top of", "climb on top", "hand over hand", "haul myself up", "pull myself up"),
     "sneak": ("sneak", "creep", "tiptoe", "stalk", "quietly", "unseen", "without anyone seeing"),
     "hide": ("hide", "take cover", "for cover", "duck behind", "dive behind", "conceal"),
     "force": ("force", "pry", "break open", "kick open", "bash open", "smash open", "break down", "shove open"),

@@ -105,7 +105,7 @@ _WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
 _HARM = {Action.attack, Action.use_skill}
-_TAUGHT = re.compile(r"\b(?P<who>[a-z'-]+) (taught|showed|teached|gave) (me|us)\b")
+_TAUGHT = re.compile(r"\b(?P<who>[a-z'-]+) (taught|showed|teached|gave) (?P<whom>me|us|her|him|them)\b")
 _MANOEUVRES = {"hide", "dodge", "sneak", "jump", "balance"}  # moves in a fight that lead into a blow
 # a question about what the party itself can do or where it can go: the scene answers it
 _OWN_WAY = re.compile(r"^(where|what|which way|how)( else)? (can|could|should|do|shall) (i|we) (go|do|head|try)\b")
@@ -273,7 +273,7 @@ class EmbeddingGrounder:
         """Several actions in one line, each grounded in the scene the one before it leaves; None when some part
         is not clearly an action of its own (then the line is read whole)."""
         trial, referents, found, spoken = world.copy(), list(world.referents), [], []
-        previous = ""
+        previous, narrated = "", None
         for i, part in enumerate(parts):
             said = part_line(line, part)
             verb = next((w for w in previous.split() if w in _command_verbs()), None)
@@ -282,13 +282,17 @@ class EmbeddingGrounder:
                     first not in _command_verbs() or first in ("up", "down") and len(part.split()) > 1):
                 part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too; "go ... then up the steps"
             previous = part
+            if narrated is not None and not found and _tells_of(part.split()[0]):
+                continue  # "the wolf loves me now and joins the party": still the wolf, still told
             step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
                 return None
+            if step.kind != "action" and i == 0 and step.clarification == _NARRATION:
+                narrated = step  # "the ghul rears up, and the Starfire Word comes out of her": the scene, then the deed
+                continue
             if step.kind != "action":
-                # a later step the rules' words rule out ("... and go west" with no exit), or a line that tells
-                # what others do ("pip hacks the mech and it shuts down"): say so, change nothing
-                return step if (i or step.clarification == _NARRATION) and step.via == "rules" else None
+                # a later step the rules' words rule out ("... and go west" with no exit): say so, change nothing
+                return step if i and step.via == "rules" else None
             if said.speech is not None and step.intent.action is Action.talk:
                 spoken.append(step.intent)
             elsewhere = {loc for loc in world.campaign.locations if loc != trial.party_location
@@ -302,6 +306,8 @@ class EmbeddingGrounder:
             intent = step.intent.model_copy(update={"actor": me.key if me else None})
             if not resolve(trial, intent, Dice(trial.seed, trial.turn)).ok:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
+        if not found:
+            return narrated  # "pip hacks the mech and it shuts down": what others do is for the rules to say
         # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
         acted_on = {i.target for i in found if i.action is not Action.talk}
         doing = any(i.action is not Action.talk for i in found)
@@ -337,8 +343,7 @@ class EmbeddingGrounder:
                 involved = set() if found.intent.target in normalize(part).split() else {
                     world.exits()[found.intent.target]}
                 c = self._read(world, me, _after_verb(normalize(part)), said, list(world.referents))
-                if involved - (c.named | c.maybe) or involved and not cue_actions(normalize(part)) & {
-                        Action.move, Action.take}:
+                if involved - (c.named | c.maybe) or not cue_actions(normalize(part)) & {Action.move, Action.take}:
                     continue  # "steps up to the counter" names no Cedar Steps; "a strong arm on the water" goes nowhere
                 score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
                 acting.append((found.intent, score, found))
@@ -465,6 +470,8 @@ class EmbeddingGrounder:
         if line.question and _WHAT_TAUGHT.match(normalize(text)):
             cues = cues - {Action.learn} | {Action.talk}  # "what can you teach me?" asks what; it asks for nothing yet
         taught = _TAUGHT.search(normalize(text))
+        if taught and taught.group("whom") not in ("me", "us") and not line.emote:
+            taught = None  # "the way the star-reader showed her" tells of the player's own character in prose only
         if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
             teachers = {k for w in words(taught.group("who")) for k in _lookup(index, w) if k in world.characters}
             mine = {s for t in teachers for s in world.spec(t).teaches if world.knows_skill(me.key, s)}
