@@ -1376,6 +1376,7 @@ def _mention(world: World, text: str, key: str) -> tuple[int, int]:
 ARTICLE_WORDS = {"the", "a", "an"}
 
 
+@lru_cache(maxsize=8192)
 def _singular(word: str) -> str:
     """"lanterns" -> "lantern": plural names match singular ones (lemminflect's noun lemma)."""
     from lemminflect import getAllLemmas
