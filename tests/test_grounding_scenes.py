@@ -73,6 +73,11 @@ LINES = [
     (FIGHT, "my dice hate me tonight", None),
     # a question to the one enemy is put to it (the rules answer that it will not talk)
     (FIGHT, "what do you even want with the stone?", [{"action": "talk", "target": "bog-troll"}]),
+    # in prose, the poses around a request are how it is asked, and what is said to someone is no attempt
+    (HUT, '*ducks under the drying herbs and bows low* "Please, teach me the sunfire ward."',
+     [{"action": "learn", "skill": "sunfire-ward", "target": "maud"}]),
+    (GREEN, '*leans on the lantern post* "Tomas, read me the old stones again, would you?"',
+     [{"action": "talk", "target": "tomas"}]),  # no read check: he is asked to read
     # resting needs words of resting
     (HUT, "*sighs and stares into the fire*", [{"action": "look"}]),
     (GREEN, "sit down and rest a while", [{"action": "rest"}]),

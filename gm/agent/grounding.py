@@ -308,6 +308,12 @@ class EmbeddingGrounder:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
         if not found:
             return narrated  # "pip hacks the mech and it shuts down": what others do is for the rules to say
+        if line.emote and line.speech is not None and any(
+                i.action in (Action.talk, Action.learn, Action.recruit, Action.give) for i in found):
+            # "*climbs the last step and bows low* "Please teach me the chant."": the poses are how it is asked;
+            # an attempt aimed at nothing, or beside a question, is one of them
+            asks = line.speech.rstrip().endswith("?")
+            found = [i for i in found if i.action is not Action.check or (i.target is not None and not asks)]
         # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
         acted_on = {i.target for i in found if i.action is not Action.talk}
         doing = any(i.action is not Action.talk for i in found)
@@ -329,9 +335,11 @@ class EmbeddingGrounder:
         Two clauses that act differently and about as clearly are a question to the player. None when no
         clause acts on something it names (then the line is read whole)."""
         acting: list[tuple[Intent, float, Interpretation]] = []
+        told_in: dict[int, str] = {}  # each clause's reading, by id, to the words it was read from
         for part in parts:
             said = part_line(line, part)
             found = self._clause(world, me, part, said, list(world.referents))
+            told_in[id(found)] = part
             if found is None or found.kind != "action" or found.intents:
                 continue
             if said.speech is not None and found.intent.action is Action.talk:
@@ -369,6 +377,10 @@ class EmbeddingGrounder:
         # talking is what surrounds doing: a clause that does something outweighs one that talks, and a line that
         # only talks is read whole (what is said to whom is clearest from all of it)
         acting = [a for a in acting if a[0].action is not Action.talk]
+        # words that say an action outweigh words that only name a thing: "*leans on the rope fence* "You and I,
+        # Zubaida, are going to cross the dunes together"" asks the camel along and takes no rope
+        cued = [a for a in acting if a[0].action in cue_actions(normalize(told_in[id(a[2])]))]
+        acting = cued or acting
         skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
         # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
         acting = [a for a in acting if not (a[0].action is Action.attack and a[0].target in skilled)]
@@ -494,8 +506,12 @@ class EmbeddingGrounder:
             for cue in (c for c in REGISTRY[Action.attack].cues if " " in c):
                 attempt = re.sub(rf"\b{re.escape(cue.split()[0])}\w* {re.escape(cue.split(maxsplit=1)[1])}\b",
                                  " ", attempt)
+        if line.speech is not None and not _whole_speech(text, line):
+            attempt = " ".join(attempt.replace(normalize(line.speech), " ").split()) or attempt
+        elif line.speech is not None:
+            attempt = ""  # what is said to someone ("read this before you drink") is no attempt of one's own
         approach = approach_of(attempt) or next((verb for _, feature in world.features_here() for verb in feature.checks
-                                               if _has(normalize(text), verb.replace("-", " "))), None)
+                                               if _has(normalize(attempt), verb.replace("-", " "))), None)
         return Clause(text, named, maybe, referred, cues, approach, line,
                       self._unknown_object(world, me, text, cues, index),
                       self._stranger(world, me, text, index) if Action.talk in cues else None)
@@ -962,6 +978,11 @@ class EmbeddingGrounder:
         if intent.action is Action.give and intent.item not in meant and not expected and not _FEED.search(
                 normalize(c.text)):
             return False  # "hands open", "rests a gloved hand on the post": nothing is named, nothing is given
+        if intent.action is Action.give and Action.give not in c.cues and not expected and not _FEED.search(
+                normalize(c.text)) and intent.target not in named | c.maybe:
+            # "jams the cutter into a junction, the trick okafor showed them": with no word of giving, a gift
+            # goes only to someone the words name ("plugs the cell into the drone")
+            return False
         if intent.action is Action.give:  # to the one person here only when the words say giving
             return intent.target in meant or (len(targets) == 1 and Action.give in c.cues) or (
                 expected and not meant & targets)
@@ -1336,6 +1357,11 @@ def _described_as(world: World, text: str, key: str) -> bool:
 
 _PERSON_NOUNS = {"man", "woman", "boy", "girl", "lady", "fellow", "guy", "gent", "gentleman", "kid", "person", "chap",
                  "lad", "lass", "one", "dude", "gal", "fella"}
+
+
+def _whole_speech(text: str, line: Line) -> bool:
+    """Whether the clause is (in) the words said aloud."""
+    return bool(normalize(text)) and normalize(text) in normalize(line.speech or "")
 
 
 def _unsaid(c: Clause) -> str:
