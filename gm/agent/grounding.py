@@ -379,7 +379,8 @@ class EmbeddingGrounder:
         acting = [a for a in acting if a[0].action is not Action.talk]
         # words that say an action outweigh words that only name a thing: "*leans on the rope fence* "You and I,
         # Zubaida, are going to cross the dunes together"" asks the camel along and takes no rope
-        cued = [a for a in acting if a[0].action in cue_actions(normalize(told_in[id(a[2])]))]
+        cued = [a for a in acting if a[0].action in cue_actions(normalize(told_in[id(a[2])])) or (
+            a[0].action is Action.use_skill and words(told_in[id(a[2])]) & name_words(world, a[0].skill))]  # "Sunfire!"
         acting = cued or acting
         skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
         # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
