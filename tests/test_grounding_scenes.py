@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_steps
+from conftest import assert_steps, intent_steps
 from gm.agent.conversation import TopicPicker
 from gm.agent.evaluate import scene_world
 from gm.agent.interpret import interpret
@@ -91,9 +91,8 @@ def test_the_words_are_read_as_a_game_master_would(grounder, scene, text, expect
 
 def test_getting_somewhere_takes_nothing(grounder):
     for text in ("get behind it", "get closer to the troll"):
-        steps = interpret(scene_world(*FIGHT), text, grounder).intents or [
-            interpret(scene_world(*FIGHT), text, grounder).intent]
-        assert all(step is None or step.action.value != "take" for step in steps), text
+        steps = intent_steps(interpret(scene_world(*FIGHT), text, grounder))
+        assert all(step["action"] != "take" for step in steps), f"{text!r}: {steps}"
 
 
 def test_a_skill_no_one_teaches_is_named_in_the_answer(grounder):

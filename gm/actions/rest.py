@@ -15,7 +15,8 @@ class Rest(ActionSpec):
     usage = "rest"
     help = "recover your strength when no enemy is near"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('rest', 'sleep', 'nap', 'breather', 'break', 'recover', 'sit down', 'catch my breath', 'make camp', 'pitch camp', 'set up camp', 'bed down', 'kick back', 'lie down', 'strength back', 'take a load off',
+    cues = ('rest', 'sleep', 'nap', 'breather', 'break', 'recover', 'sit down', 'catch my breath', 'make camp', 'pitch camp',
+            'set up camp', 'bed down', 'kick back', 'lie down', 'strength back', 'take a load off',
             'camp', 'lie down')
 
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:

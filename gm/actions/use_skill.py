@@ -8,6 +8,7 @@ from gm import events as ev
 from gm.actions.attack import enemies_here
 from gm.actions.base import ActionSpec, Candidate
 from gm.actions.naming import STOP, resolve_name, words
+from gm.campaign.memo import per_campaign
 from gm.campaign.schema import Campaign
 from gm.intent import Action, Intent
 from gm.rules.engine import Refusal, Resolution, attack_roll, hostile_target, start_combat
@@ -15,17 +16,13 @@ from gm.state.world import CharacterState, World
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_LORE: dict[int, tuple[Campaign, dict[str, list[str]]]] = {}  # by id(): a campaign model is not hashable
-_LORE_KEPT = 32
 
 
+@per_campaign
 def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
     """What the campaign says about each skill, by skill id: every sentence of its text (facts, lines, personas,
     notes) that names the skill. A player who uses a skill in their own words describes what it does ("dump the
     power into it"), and the campaign's own sentences about it say that ("It can't see through a surge")."""
-    cached = _LORE.get(id(campaign))
-    if cached is not None and cached[0] is campaign:
-        return cached[1]
     texts: list[str] = []
 
     def walk(value) -> None:
@@ -43,9 +40,6 @@ def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
     for key, skill in campaign.skills.items():
         naming = (words(key.replace("-", " ")) | words(skill.name) | words(" ".join(skill.aliases))) - STOP
         lore[key] = list(dict.fromkeys(t for t in texts if words(t) & naming and len(t) > len(skill.name) + 8))
-    _LORE[id(campaign)] = (campaign, lore)
-    while len(_LORE) > _LORE_KEPT:  # a bot sees many uploaded campaigns: keep the newest, not every one ever
-        del _LORE[next(iter(_LORE))]
     return lore
 
 

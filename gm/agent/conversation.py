@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -20,7 +19,9 @@ from gm.actions.naming import STOP, descriptor, name_words
 from gm.agent.commands import normalize
 from gm.agent.models import EmbeddingCache, LanguageModel, ModelError
 from gm.agent.narrate import templates
+from gm.agent.reading import inflected_from
 from gm.campaign.conditions import Learned, leaves
+from gm.campaign.memo import per_campaign
 from gm.intent import Action, Intent
 from gm.state.world import World
 
@@ -119,33 +120,23 @@ def _narrates(text: str) -> bool:
     return any(_past(w, strictly=True) for w in normalize(text).split())
 
 
-@lru_cache(maxsize=8192)
 def _past(word: str, strictly: bool = False) -> bool:
-    from lemminflect import getAllLemmas, getInflection
-
+    """Whether ``word`` is a verb in the past (``strictly``: one that is not also its present, as "shut" is);
+    the verbs that only carry others ("was", "had", "did", "said") tell no event."""
     if word in {"was", "were", "had", "did", "said", "been"}:
         return False
-    return any(word in getInflection(lemma, "VBD") and not (strictly and lemma == word)
-               for lemma in getAllLemmas(word, "VERB").get("VERB", ()))
+    return any(not (strictly and lemma == word) for lemma in inflected_from(word, "VBD"))
 
 
-_INDEXES: dict[int, tuple[object, dict[str, str]]] = {}
-
-
-def _being_index(world: World) -> dict[str, str]:
-    """Each word that names exactly one character, item or place of the campaign, to its id (by campaign)."""
-    cached = _INDEXES.get(id(world.campaign))
-    if cached is not None and cached[0] is world.campaign:
-        return cached[1]
+@per_campaign
+def _being_index(campaign) -> dict[str, str]:
+    """Each word that names exactly one character, item or place of the campaign, to its id."""
+    world = World.new(campaign, 0)  # names of the campaign's own things, as a new game has them
     owners: dict[str, set[str]] = {}
-    for key in [*world.campaign.characters, *world.campaign.items, *world.campaign.locations]:
+    for key in [*campaign.characters, *campaign.items, *campaign.locations]:
         for word in name_words(world, key) - STOP:
             owners.setdefault(word, set()).add(key)
-    index = {w: next(iter(keys)) for w, keys in owners.items() if len(keys) == 1 and len(w) > 2}
-    _INDEXES[id(world.campaign)] = (world.campaign, index)
-    while len(_INDEXES) > 32:
-        del _INDEXES[next(iter(_INDEXES))]
-    return index
+    return {w: next(iter(keys)) for w, keys in owners.items() if len(keys) == 1 and len(w) > 2}
 
 
 def _beings(index: dict[str, str], text: str) -> set[str]:
@@ -164,7 +155,8 @@ class TopicPicker:
     """Ranks a character's topics against the player's words; below ``floor`` the words ask about nothing it knows."""
 
     def __init__(self, embed: Embedder, llm: LanguageModel | None = None, *, floor: float = 0.38,
-                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05, restates: float = 0.75, event_bonus: float = 0.25,
+                 small_talk: float = 0.55, word_bonus: float = 0.15, close: float = 0.05, restates: float = 0.75,
+                 event_bonus: float = 0.25,
                  always_ask_model: bool = False, notify: Notify | None = None):
         self.embed, self.llm = embed, llm
         self.floor, self.small_talk, self.word_bonus, self.close = floor, small_talk, word_bonus, close
@@ -183,20 +175,21 @@ class TopicPicker:
             return []
         queries = self._vectors([words.lower()] + ([f"{words} {context}".lower()] if context else []))
         said = _content(words)
-        index = _being_index(world)
+        index = _being_index(world.campaign)
         meant = _beings(index, words) - {speaker}
         event = _asks_what_happened(words)
         facts = {f.id: f.text for f in world.spec(speaker).knows}
         scored = []
         for option in options:
             score = float((self._vectors([t.lower() for t in option.texts]) @ queries.T).max())
-            told = facts.get(option.id) or facts.get(getattr(world.spec(speaker).topics.get(option.id), "reveals", None))
-            if event and told and _narrates(told):
+            authored = world.spec(speaker).topics.get(option.id)
+            fact = facts.get(option.id) or facts.get(getattr(authored, "reveals", None))
+            if event and fact and _narrates(fact):
                 score += self.event_bonus  # "who put out the light?" asks for what happened, not about the lamp
             shared = option.shared(said)
             # someone or something named by another of its names counts as said: "the mech" for SENTRY-9
-            told = (meant & _beings(index, " ".join(option.texts))) - _beings(index, " ".join(shared))
-            scored.append((option, score + min(2, len(shared) + len(told)) * self.word_bonus))
+            renamed = (meant & _beings(index, " ".join(option.texts))) - _beings(index, " ".join(shared))
+            scored.append((option, score + min(2, len(shared) + len(renamed)) * self.word_bonus))
         return sorted(scored, key=lambda os: -os[1])
 
     def who_knows(self, world: World, people: Sequence[str], words: str) -> str | None:

@@ -43,7 +43,8 @@ from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.models import EmbeddingCache
-from gm.agent.reading import PRONOUNS, Line, clauses, correct, part_line, prose_clauses, read_line, word_classes
+from gm.agent.reading import (PRONOUNS, Line, clauses, correct, inflected_from, part_line, prose_clauses, read_line,
+                              word_classes)
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -64,7 +65,8 @@ _GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hur
                     r"(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
                             r"continue|descend|ascend|get|fall back)(s|es|ed|ing|ning|ping|ming)?\s+(back\s+)?"
-                            r"(?P<dir>up|down)\b(?! to\b| at\b| the\b| onto\b| on\b| into\b)")  # "steps up to the headman" approaches
+                            # "steps up to the headman" approaches; "climb up onto the bell" climbs
+                            r"(?P<dir>up|down)\b(?! to\b| at\b| the\b| onto\b| on\b| into\b)")
 # words of going with no verb: "on to the harbor", "onward to the gate", "back to the green"
 _TOWARD = re.compile(r"^(and |then |now )?(on|onward|onwards|off|back|over|out|down|up)? ?(to|towards?|into) "
                      r"(the )?(?P<place>[a-z0-9' -]+)$")
@@ -82,6 +84,7 @@ _LOOKED_TOWARD = re.compile(r"(^|\b(to|and) )(see|look|peer|watch|spot|gaze|spy|
 _GET_SOMEWHERE = re.compile(r"\b(get|gets|getting|got) (behind|up|down|in|out|over|away|back|off|on|into|through|past|"
                             r"around|across|close|closer|near|nearer|ready|going|moving|inside|outside|under|above|"
                             r"between|to)\b")
+_ATTEMPT_WORDS = frozenset(w for cues in APPROACHES.values() for cue in cues for w in cue.split())
 _NARRATION = "What happens is for the dice and the rules to say. What does your character do?"
 # chat that opens a line and says nothing of the story: "lol", "ngl", "ugh", "welp"
 _CHATTER = re.compile(r"^((lol|lmao|lmfao|rofl|haha\w*|hehe\w*|omg|ngl|tbh|imo|ugh+|welp|wow|damn|dang|oof|man|dude|"
@@ -116,7 +119,7 @@ _ONWARD = re.compile(r"\b(cross|crosses|crossing|across|onwards?|keep going|keep
 # a service asked of someone: "will you row for me?", "would you carry me across?" (not "will you tell me ...")
 _WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tell|say|explain|know|remember|"
                        r"show me where|look|think|believe|mind telling)[a-z'-]+ (for|with) (me|us)\b|"
-                       r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|row|escort) (me|us)\b")
+                       r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
 _INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
@@ -280,7 +283,7 @@ class EmbeddingGrounder:
             first = part.split()[0]
             if verb and not cue_actions(part) and not approach_of(part) and (
                     first not in _command_verbs() or first in ("up", "down") and len(part.split()) > 1):
-                part = f"{verb} {part}"  # "take the rope and the lamp": the lamp is taken too; "go ... then up the steps"
+                part = f"{verb} {part}"  # "take the rope and the lamp" takes the lamp too; "go ... then up the steps"
             previous = part
             if narrated is not None and not found and _tells_of(part.split()[0]):
                 continue  # "the wolf loves me now and joins the party": still the wolf, still told
@@ -308,16 +311,15 @@ class EmbeddingGrounder:
                 break  # the rules will refuse this step; what follows can't be grounded on its result
         if not found:
             return narrated  # "pip hacks the mech and it shuts down": what others do is for the rules to say
+        asked = line.speech is not None and line.speech.rstrip().endswith("?")
         if line.emote and line.speech is not None and any(
                 i.action in (Action.talk, Action.learn, Action.recruit, Action.give) for i in found):
             # "*climbs the last step and bows low* "Please teach me the chant."": the poses are how it is asked;
             # an attempt aimed at nothing, or beside a question, is one of them
-            asks = line.speech.rstrip().endswith("?")
-            found = [i for i in found if i.action is not Action.check or (i.target is not None and not asks)]
+            found = [i for i in found if i.action is not Action.check or (i.target is not None and not asked)]
         # words said to someone while acting on them are how it is done ("holds out the stone. 'This is yours.'")
         acted_on = {i.target for i in found if i.action is not Action.talk}
         doing = any(i.action is not Action.talk for i in found)
-        asked = line.speech is not None and line.speech.rstrip().endswith("?")
         # ... and words said while doing something else are how it is done, unless they ask something ("lifts
         # the mask to the candle. 'This one, Maestro.'" takes the mask)
         steps = _merged([i for i in found if not any(i is t for t in spoken) or (
@@ -356,8 +358,7 @@ class EmbeddingGrounder:
                 score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
                 acting.append((found.intent, score, found))
                 continue
-            joinable = [ch.key for ch in world.present() if ch.kind is CharacterKind.companion and not ch.in_party]
-            if found.intent.action is Action.recruit and joinable == [found.intent.target]:
+            if found.intent.action is Action.recruit and _joinable(world) == [found.intent.target]:
                 involved.discard(found.intent.target)  # "join me": the one who could is asked
                 if not involved:
                     acting.append((found.intent, found.candidates[0][1] if found.candidates else 1.0, found))
@@ -466,10 +467,8 @@ class EmbeddingGrounder:
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
             # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
             cues = cues - {Action.use_skill} | {Action.learn}
-        if _WILL_YOU.match(normalize(text)) and line.question and not cues - {Action.talk, Action.move} and any(
-                ch.kind is CharacterKind.companion and not ch.in_party and (ch.key in named or len(
-                    [o for o in world.present() if o.kind is CharacterKind.companion and not o.in_party]) == 1)
-                for ch in world.present()):
+        if _WILL_YOU.match(normalize(text)) and line.question and not cues - {Action.talk, Action.move} and (
+                (joinable := _joinable(world)) and (set(joinable) & named or len(joinable) == 1)):
             cues.add(Action.recruit)  # "zanetto, will you row for me tonight?" asks him along
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
@@ -507,10 +506,8 @@ class EmbeddingGrounder:
             for cue in (c for c in REGISTRY[Action.attack].cues if " " in c):
                 attempt = re.sub(rf"\b{re.escape(cue.split()[0])}\w* {re.escape(cue.split(maxsplit=1)[1])}\b",
                                  " ", attempt)
-        if line.speech is not None and not _whole_speech(text, line):
-            attempt = " ".join(attempt.replace(normalize(line.speech), " ").split()) or attempt
-        elif line.speech is not None:
-            attempt = ""  # what is said to someone ("read this before you drink") is no attempt of one's own
+        # what is said to someone ("read this before you drink") is no attempt of one's own
+        attempt = _without_speech(attempt, line.speech)
         approach = approach_of(attempt) or next((verb for _, feature in world.features_here() for verb in feature.checks
                                                if _has(normalize(attempt), verb.replace("-", " "))), None)
         return Clause(text, named, maybe, referred, cues, approach, line,
@@ -807,8 +804,7 @@ class EmbeddingGrounder:
             return c.referred[0]
         # "sneak across" on the bridge: the one thing here the campaign lets be attempted that way, when the
         # words name no thing at all ("climb the muddy rise" is not the lantern post)
-        cue_words = {w for cues in APPROACHES.values() for cue in cues for w in cue.split()}
-        if any(w not in cue_words and w not in PRONOUNS and "ADV" not in word_classes(w) for w in words(c.text)):
+        if any(w not in _ATTEMPT_WORDS and w not in PRONOUNS and "ADV" not in word_classes(w) for w in words(c.text)):
             return None
         authored = [key for key, feature in world.features_here() if c.approach in feature.checks]
         return authored[0] if len(authored) == 1 else None
@@ -1142,12 +1138,10 @@ def _told_of(world: World, me: CharacterState | None, words_: str, index: dict[s
 def _tells_of(word: str) -> bool:
     """Whether ``word`` after a subject makes the line tell what someone does or is ("cobb surrenders", "the
     troll is dead", "maud teaches me"): a verb in its third-person or past form (lemminflect's lexicon)."""
-    from lemminflect import getAllLemmas, getInflection
-
     if word in {"is", "are", "was", "were", "has", "have", "had"}:
         return True
-    return any(word in getInflection(lemma, "VBZ") + getInflection(lemma, "VBD")
-               for lemma in getAllLemmas(word, "VERB").get("VERB", ()) if lemma != word and lemma not in _RELAYED)
+    return any(lemma != word and lemma not in _RELAYED
+               for lemma in inflected_from(word, "VBZ") + inflected_from(word, "VBD"))
 
 
 # verbs that tell what someone said, thinks or wants: relayed ("tomas, maud says hi"), not an outcome made up
@@ -1360,16 +1354,24 @@ _PERSON_NOUNS = {"man", "woman", "boy", "girl", "lady", "fellow", "guy", "gent",
                  "lad", "lass", "one", "dude", "gal", "fella"}
 
 
-def _whole_speech(text: str, line: Line) -> bool:
-    """Whether the clause is (in) the words said aloud."""
-    return bool(normalize(text)) and normalize(text) in normalize(line.speech or "")
+def _joinable(world: World) -> list[str]:
+    """The companions here who are not yet in the party."""
+    return [ch.key for ch in world.present() if ch.kind is CharacterKind.companion and not ch.in_party]
+
+
+def _without_speech(text: str, speech: str | None) -> str:
+    """The words of ``text`` without what is said aloud in them: "" when they are all said."""
+    text, said = normalize(text), normalize(speech or "")
+    if not said:
+        return text
+    if text in said:
+        return ""
+    return " ".join(text.replace(said, " ").split())
 
 
 def _unsaid(c: Clause) -> str:
     """The clause's words without what is said aloud in it, unless it is all said."""
-    text = normalize(c.text)
-    speech = normalize(c.line.speech or "")
-    return " ".join(text.replace(speech, " ").split()) if speech and speech != text and speech in text else text
+    return _without_speech(c.text, c.line.speech) or normalize(c.text)
 
 
 def _takes_a_way(world: World, me: CharacterState | None, c: Clause) -> bool:
@@ -1391,16 +1393,13 @@ def _mention(world: World, text: str, key: str) -> tuple[int, int]:
         labels += [normalize(label).replace("-", " ").split() for label in [features[key].name, *features[key].aliases]]
     whole, first = 0, len(tokens)
     for label in labels:
-        label = [_singular(t) for t in label if t not in ARTICLE_WORDS] or label
+        label = [_singular(t) for t in label if t not in ("the", "a", "an")] or label
         for i in range(len(tokens) - len(label) + 1):
             if tokens[i:i + len(label)] == label:
                 whole, first = max(whole, len(label)), min(first, i)
     naming = name_words(world, key) - STOP
     first = min([first, *(i for i, (t, r) in enumerate(zip(tokens, raw)) if t in naming or r in naming)])
     return whole, first
-
-
-ARTICLE_WORDS = {"the", "a", "an"}
 
 
 @lru_cache(maxsize=8192)

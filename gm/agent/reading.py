@@ -137,6 +137,15 @@ def word_classes(word: str) -> dict[str, tuple[str, ...]]:
     return getAllLemmas(word)
 
 
+@lru_cache(maxsize=16384)
+def inflected_from(word: str, tag: str) -> tuple[str, ...]:
+    """The verbs of which ``word`` is the ``tag`` form in lemminflect's lexicon (VBD: past, VBZ: third person):
+    "tore" -> ("tear",), "shut" as VBD -> ("shut",)."""
+    from lemminflect import getAllLemmas, getInflection
+
+    return tuple(lemma for lemma in getAllLemmas(word, "VERB").get("VERB", ()) if word in getInflection(lemma, tag))
+
+
 def _undoubled(word: str) -> set[str]:
     """``word`` with one of its doubled letters typed once: "saloon" -> {"salon"}, "hammer" -> {"hamer"}."""
     return {word[:i] + word[i + 1:] for i in range(1, len(word)) if word[i] == word[i - 1]}
