@@ -43,7 +43,7 @@ APPROACHES: dict[str, tuple[str, ...]] = {
     "sneak": ("sneak", "creep", "tiptoe", "stalk", "quietly", "unseen", "without anyone seeing"),
     "hide": ("hide", "take cover", "for cover", "duck behind", "dive behind", "conceal"),
     "force": ("force", "pry", "break open", "kick open", "bash open", "smash open", "break down", "shove open"),
-    "read": ("read", "decipher", "decode", "translate"),
+    "read": ("read", "decipher", "decode", "translate", "study", "pore over", "peruse"),
     "persuade": ("persuade", "convince", "bribe", "sweet-talk", "sweet talk", "charm", "coax", "talk into", "flatter"),
     "intimidate": ("intimidate", "threaten", "scare", "frighten", "menace", "demand", "in his face", "in her face",
                    "face and demand", "bully"),
@@ -53,7 +53,7 @@ APPROACHES: dict[str, tuple[str, ...]] = {
     "repair": ("repair", "fix", "mend", "patch", "tinker"),
     "haggle": ("haggle", "bargain", "barter"),
     "balance": ("balance", "tightrope"),
-    "pick": ("pick the lock", "lockpick", "pick lock"),
+    "pick": ("pick the lock", "lockpick", "pick lock", "pick the padlock", "pick its lock", "pick open"),
 }
 
 class Check(ActionSpec):

@@ -13,7 +13,8 @@ from gm.state.world import World
 ARTICLES = re.compile(r"\b(the|a|an|my|your|some|to|at|with|on|from|for)\b")
 DIRECTIONS = {"n": "north", "s": "south", "e": "east", "w": "west", "u": "up", "d": "down"}
 STOP = {"the", "a", "an", "of", "to", "and", "with", "on", "in", "at", "my", "your", "his", "her", "its", "some",
-        "from", "for", "into", "onto", "that", "this", "is", "are", "be", "i", "me", "you"}
+        "from", "for", "into", "onto", "that", "this", "is", "are", "be", "i", "me", "you", "one", "two", "or", "by",
+        "it", "our", "their"}
 
 def normalize(text: str) -> str:
     text = text.lower().replace("’", "'")

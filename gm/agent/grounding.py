@@ -43,7 +43,7 @@ from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.models import EmbeddingCache
-from gm.agent.reading import (PRONOUNS, Line, clauses, correct, inflected_from, part_line, prose_clauses, read_line,
+from gm.agent.reading import (english_words, PRONOUNS, Line, clauses, correct, inflected_from, part_line, prose_clauses, read_line,
                               word_classes)
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
@@ -103,7 +103,9 @@ _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what i
 _ADDRESS = re.compile(r"\b(ask|tell|talk to|talk with|speak to|speak with|chat with|greet|thank|say hi to|"
                       r"say hello to)\s+((the|old|young|little|dr|mr|mrs|ms) )*(?P<whom>[a-z0-9-]+)")
 _ABOUT = re.compile(r"\b(about|regarding|concerning)\b")
-_WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which)\b")
+# what a question asks about the world: "wh" words, and whether there is any ("is there any way to free her?")
+_WH = re.compile(r"^(who|whos|who's|what|whats|what's|where|wheres|where's|when|why|how|hows|how's|which|"
+                 r"(is|are|was|were) there)\b")
 # everyday words for "my skill" that let a player use one without naming it
 _FEED = re.compile(r"\b(feed|feeds|feeding|something to eat|food|a snack|a treat)\b")
 _ABOUT_SOMEONE = {Action.talk, Action.recruit, Action.attack, Action.learn, Action.give, Action.use_skill}
@@ -122,7 +124,13 @@ _WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tel
                        r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
+# asking someone to come along, in so many words: "come out on the ice with me", "follow me", "join us"
+_COME_ALONG = re.compile(r"\b(come|coming|go|going|walk|ride|head|travel)\b.*\bwith (me|us)\b|\bcome (along|with)\b|"
+                         r"\bfollow (me|us)\b|\bjoin (me|us)\b|\btag along\b|\baccompany (me|us)\b")
 _INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
+# setting something down for someone is handing it over: "sets the haunch down in front of the husky"
+_SET_BEFORE = re.compile(r"\b(in front of|before|at the feet of|at (his|her|its|their) (feet|paws)|under (his|her|its|"
+                         r"their) nose|for (him|her|it|them))\b")
 _TRIED_ON = re.compile(r"\b(try|tries|trying|test|tests|testing) (it|that|this) (out )?(on|against|at)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
 _BACK = re.compile(r"\b(back|return|returning|the way i came|retreat)\b")
@@ -160,17 +168,32 @@ def _has(text: str, cue: str) -> bool:
     """Whether the everyday word or phrase ``cue`` occurs in ``text`` as a verb (with its common inflections):
     after a determiner it is a noun ("raises both hands" hands nothing over), unless a light verb lends it
     its action ("take a nap", "have a look"). Apostrophes don't count ("lets roll" is "let's roll")."""
+    return bool(_spans(text, cue))
+
+
+def _spans(text: str, cue: str) -> list[tuple[int, int]]:
+    """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
-    pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" for w in cue.split())
+    # (a word of two letters is no verb to inflect: "his" is not "hi")
+    pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" if len(w) > 2 else re.escape(w)
+                          for w in cue.split())
+    found = []
     for m in re.finditer(rf"\b{pattern}\b", text):
         if cue in _NOUN_CUES:
-            return True  # "your student", "a lesson": a noun that asks for the action
+            found.append(m.span())  # "your student", "a lesson": a noun that asks for the action
+            continue
         before = text[:m.start()].split()
         noun = bool(before) and (before[-1] in _DETERMINERS or (  # "a hand", "a gloved hand"
             len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1])))
-        if not noun or _LIGHT_VERBS.search(" ".join(before)):
-            return True
-    return False
+        # after "be", a participle tells a state, not a deed: "the men are scared" scares no one
+        state = bool(before) and before[-1] in _BE and m.group(0) != cue and m.group(0).endswith("d")
+        if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state:
+            found.append(m.span())
+    return found
+
+
+_BE = {"am", "is", "are", "was", "were", "be", "been", "being", "im", "youre", "theyre", "hes", "shes",
+       "seem", "seems", "seemed", "look", "looks", "looked", "feel", "feels", "felt", "got", "get", "gets"}
 
 
 # cues that are nouns, so a determiner before them does not make them a thing: "become your student"
@@ -193,7 +216,12 @@ def _position(text: str, cue: str) -> int | None:
 
 
 def cue_actions(text: str) -> set[Action]:
-    return {spec.action for spec in ACTIONS if spec.action is not Action.check and any(_has(text, c) for c in spec.cues)}
+    """The actions the words say. A cue inside a longer one of another action is part of that one: "here you
+    go" gives; it goes nowhere."""
+    found = [(spec.action, span) for spec in ACTIONS if spec.action is not Action.check for c in spec.cues
+             for span in _spans(text, c)]
+    return {action for action, (a, b) in found if not any(
+        other is not action and x <= a and b <= y and (y - x) > (b - a) for other, (x, y) in found)}
 
 
 def approach_of(text: str) -> str | None:
@@ -337,6 +365,7 @@ class EmbeddingGrounder:
         Two clauses that act differently and about as clearly are a question to the player. None when no
         clause acts on something it names (then the line is read whole)."""
         acting: list[tuple[Intent, float, Interpretation]] = []
+        talked_to: set[str | None] = set()  # whom the clauses that talk are said to
         told_in: dict[int, str] = {}  # each clause's reading, by id, to the words it was read from
         for part in parts:
             said = part_line(line, part)
@@ -344,6 +373,8 @@ class EmbeddingGrounder:
             told_in[id(found)] = part
             if found is None or found.kind != "action" or found.intents:
                 continue
+            if found.intent.action is Action.talk:
+                talked_to.add(found.intent.target)
             if said.speech is not None and found.intent.action is Action.talk:
                 continue  # words said aloud beside an action are its flavour; alone, the line is read whole
             c = self._read(world, me, normalize(part), said, list(world.referents))
@@ -386,6 +417,12 @@ class EmbeddingGrounder:
         skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
         # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
         acting = [a for a in acting if not (a[0].action is Action.attack and a[0].target in skilled)]
+        if not acting and len(talked_to) == 1 and None not in talked_to and not (
+                cue_actions(normalize(line.text)) - {Action.talk, Action.take}):
+            # every clause that says something says it to one person ("Sir, the men are scared. What is the
+            # plan?"): the whole line is said to them
+            intent = Intent(action=Action.talk, target=next(iter(talked_to)), text=line.speech or line.text)
+            return Interpretation("action", intent=intent, via="embedding")
         if not acting:
             return None
         moves = [a for a in acting if a[0].action is Action.move]
@@ -415,8 +452,9 @@ class EmbeddingGrounder:
         if plain is not None:
             return Interpretation("action", intent=plain, via="command")
         clause = self._read(world, me, text, line, referents)
-        steps = (self._not_an_action, self._direction, self._open_action, self._remark) if decisive_only else (
-            self._not_an_action, self._direction, self._bare_name, self._open_action, self._remark)
+        steps = (self._not_an_action, self._direction, self._open_action, self._asked_along, self._remark) \
+            if decisive_only else (self._not_an_action, self._direction, self._bare_name, self._open_action,
+                                   self._asked_along, self._remark)
         for step in steps:  # in a sequence a bare name is no step of its own: "bramble and i charge it"
             found = step(world, me, clause)
             if found is not None:
@@ -433,10 +471,16 @@ class EmbeddingGrounder:
             naming = {w for w in words(text) if skill in _lookup(index, w)}
             if naming and naming <= _other_action_words() and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
                 named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
+            elif naming and not any(_whole_name_said(text, label) for label in labels_of(world, skill)) and all(
+                    w in english_words() and w not in labels for w in naming
+                    for labels in [{normalize(x) for x in labels_of(world, skill)}]):
+                named.discard(skill)  # "sniff the meat first" names no "First Aid": an everyday word of a longer name
         for item in [k for k in named if k in world.items]:
             naming = {w for w in words(text) if item in _lookup(index, w)}
             if not naming & _own_words(world, item):
                 named.discard(item)  # "put it back" names no mirror "its back cast with cranes": looks only hint
+            elif naming == set(normalize(text).split()[:1]) & _command_verbs():
+                named.discard(item)  # "pick the padlock" names no ice axe with a pick: the verb that leads
         maybe = {key for keys in hits for key in keys} - named
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
@@ -447,6 +491,9 @@ class EmbeddingGrounder:
         referred = [k for k in referents if _available(world, me, k)] if pronouns else []
         if pronouns == {"person"}:  # "she", "him": a someone, never the power cell just picked up
             referred = [k for k in referred if k in world.characters]
+            others = [ch.key for ch in world.present() if (me is None or ch.key != me.key) and ch.alive]
+            if not referred and len(others) == 1:
+                referred = others  # "ask him ..." with one other person here: him
         cues = cue_actions(text)
         if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
@@ -454,6 +501,9 @@ class EmbeddingGrounder:
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if _INTO_HANDS.search(normalize(text)):
             cues.add(Action.give)
+        if Action.drop in cues and _SET_BEFORE.search(normalize(text)) and any(
+                k in world.characters for k in named | {k for keys in hits for k in keys} | set(referred)):
+            cues = cues - {Action.drop} | {Action.give}
         if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) (?!(while|bit|moment|minute|"
                      r"second|few|little|spell|hour|night|day)\b)", normalize(text)):
             cues.discard(Action.rest)  # "rests a gloved hand on the post" puts a hand somewhere; nobody sleeps
@@ -462,7 +512,8 @@ class EmbeddingGrounder:
             cues.discard(Action.give)  # "gives it a sniff", "give the door a kick": a try, not a gift
         if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", normalize(text))) & {Action.take}:
             cues.discard(Action.take)  # "get behind it", "get closer": getting somewhere takes nothing
-        if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()):
+        if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()) and (
+                not _COME_ALONG.search(normalize(text))):
             cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
             # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
@@ -607,7 +658,9 @@ class EmbeddingGrounder:
             direction = m.group("dir")
         going = (Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
                  or not c.cues or _takes_a_way(world, me, c))  # "*sets off north*": a direction and no other action
-        if direction is not None and going and c.approach in (None, "climb"):
+        # (following tracks a way is going that way: "follows the sledge tracks south")
+        if direction is not None and going and (c.approach in (None, "climb") or (
+                c.approach == "track" and Action.move in c.cues)):
             if direction in ways:
                 return Interpretation("action", intent=Intent(action=Action.move, target=direction), via="embedding")
             if c.approach is None:
@@ -620,7 +673,8 @@ class EmbeddingGrounder:
         if go is not None and c.approach == "climb" and go.group(4) == "onto":
             go = None  # "climb onto the roof of the store" climbs something here
         if go is None:
-            return self._to_see(world, c, ways) or self._toward_a_named_place(world, me, c, ways)
+            return self._to_see(world, c, ways) or self._toward_a_named_place(world, me, c, ways) or \
+                _along_what_leads(world, me, c, ways)
         place = set(words(go.group("place")))
         places = [key for key in world.campaign.locations if place & _distinct_words(world, key)]
         if not places:
@@ -808,6 +862,21 @@ class EmbeddingGrounder:
             return None
         authored = [key for key, feature in world.features_here() if c.approach in feature.checks]
         return authored[0] if len(authored) == 1 else None
+
+    def _asked_along(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
+        """Asking someone here who is no companion to come along ("pruitt, come out on the ice with me"): the
+        request is what the words say, and the rules answer it (he won't leave his galley). Only with no
+        companion here, who could be the one asked."""
+        if Action.recruit not in c.cues or any(ch.kind is CharacterKind.companion for ch in world.present()):
+            return None
+        people = [ch for ch in world.present() if (me is None or ch.key != me.key) and not ch.in_party and ch.alive]
+        asked = [ch for ch in people if ch.key in c.named] or [ch for ch in people if ch.key in c.referred[:1]] or (
+            people if len(people) == 1 else [])
+        skills = {k for k in c.named if k in world.campaign.skills}
+        if len(asked) != 1 or c.cues - {Action.recruit, Action.talk, Action.move} - (
+                set() if skills else {Action.use_skill}):  # "I could use the company" uses no skill
+            return None
+        return Interpretation("action", intent=Intent(action=Action.recruit, target=asked[0].key), via="embedding")
 
     def _remark(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A question or remark with no other action in it is said to whoever is here; a gesture toward one
@@ -1023,7 +1092,9 @@ class EmbeddingGrounder:
     def _rank(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation:
         ranked = self._ranked(world, me, c)
         top = [(cand.label, round(s, 3)) for cand, s in ranked[:3]]
-        unmet = c.cues and not any(cand.intent.action in c.cues for cand, _ in ranked)
+        # (an attempt the words tell is what they say: "study the charts" with no one to study under reads them)
+        unmet = c.cues and not any(cand.intent.action in c.cues or c.approach is not None and (
+            cand.intent.approach == c.approach) for cand, _ in ranked)
         # an action the words name in everyday terms needs less likeness to its phrasings ("come with me, boy")
         floor = self.floor - self.cue_bonus / 2 if ranked and ranked[0][0].intent.action in c.cues else self.floor
         if not ranked or ranked[0][1] < floor or unmet:
@@ -1374,6 +1445,28 @@ def _unsaid(c: Clause) -> str:
     return _without_speech(c.text, c.line.speech) or normalize(c.text)
 
 
+def _along_what_leads(world: World, me: CharacterState | None, c: Clause, ways: dict[str, str]
+                      ) -> Interpretation | None:
+    """Going along something the place's description says leads one way ("follow the sledge tracks", where
+    "a trail of old sledge tracks runs south"): that way. Only when the words say going, name nothing here to
+    act on, and what they follow is told of one way alone."""
+    if Action.move not in c.cues or c.cues - {Action.move} or c.line.question:
+        return None
+    if any(_available(world, me, k) and k not in world.campaign.locations for k in c.named):
+        return None
+    description = world.campaign.locations[world.party_location].description or ""
+    followed = {_singular(w) for w in words(_after_verb(_unsaid(c)))} - _action_words() - COMPASS
+    leads: dict[str, set[str]] = {}
+    for told in map(normalize, re.split(r"[.;:!?]|, and\b", description.lower())):
+        dirs = {d for d in ways if re.search(rf"\b{re.escape(normalize(d))}\b", told)}
+        if len(dirs) == 1:
+            leads.setdefault(next(iter(dirs)), set()).update(_singular(w) for w in words(told))
+    found = [d for d, nouns in leads.items() if followed & nouns - set(ways)]
+    if len(found) != 1:
+        return None
+    return Interpretation("action", intent=Intent(action=Action.move, target=found[0]), via="embedding")
+
+
 def _takes_a_way(world: World, me: CharacterState | None, c: Clause) -> bool:
     """Whether "take" here takes a road, not a thing ("take the north road", "takes the stairs up"): the words
     of taking name no item at hand, and no other action."""
@@ -1403,6 +1496,12 @@ def _mention(world: World, text: str, key: str) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=8192)
+def _whole_name_said(text: str, label: str) -> bool:
+    """Whether every word of a name is in the text ("give first aid"; "first" alone says no "First Aid")."""
+    said = set(normalize(text).replace("-", " ").split())
+    return bool(words(label)) and words(label) <= said | {_singular(w) for w in said}
+
+
 def _singular(word: str) -> str:
     """"lanterns" -> "lantern": plural names match singular ones (lemminflect's noun lemma)."""
     from lemminflect import getAllLemmas

@@ -41,7 +41,8 @@ _OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)|\b(brb|afk|gtg|g2g|bbl|log
                   r"gotta (go|run|bounce)|my (internet|connection|wifi)|lagging|lag|laggy|"
                   # the game itself, not the story: "how does initiative work?", "my dice hate me"
                   r"this game|initiative|character sheet|my dice|dice hate|nat ?(20|1)|natural 20|game master|"
-                  r"the gm|dm|d(4|6|8|10|12|20|100)|\d+d\d+)\b", re.I)
+                  r"the gm|dm|d(4|6|8|10|12|20|100)|\d+d\d+|dc|my bonus|modifier|saving throw|ability check|"
+                  r"(what|which) stat)\b", re.I)
 # a spoiler (``||...||``): its words count, but a line wholly hidden so is a thought or a joke, not play
 _SPOILER = re.compile(r"\|\|.*?\|\|", re.S)
 PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
