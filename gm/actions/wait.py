@@ -15,7 +15,7 @@ class Wait(ActionSpec):
     help = "let time pass; in a fight, give up your turn"
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('wait', 'pause', 'stay', 'hold', 'do nothing', 'idle', 'linger', 'hang around', 'hang out', 'stick around',
-            'bide')
+            'bide', 'hunker down', 'sit tight', 'sit out')
 
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         return [Candidate.of(world, Intent(action=self.action), "wait",

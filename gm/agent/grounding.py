@@ -124,6 +124,8 @@ _WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tel
                        r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
+_THROWN = re.compile(r"\b(throw|throws|threw|throwing|toss|tosses|tossed|tossing|hurl|hurls|hurled|hurling|fling|"
+                     r"flings|flung|lob|lobs|lobbed)\b")
 # asking someone to come along, in so many words: "come out on the ice with me", "follow me", "join us"
 _COME_ALONG = re.compile(r"\b(come|coming|go|going|walk|ride|head|travel)\b.*\bwith (me|us)\b|\bcome (along|with)\b|"
                          r"\bfollow (me|us)\b|\bjoin (me|us)\b|\btag along\b|\baccompany (me|us)\b")
@@ -160,8 +162,9 @@ def acting_pc(world: World, actor: str | None = None) -> CharacterState | None:
 
 _DETERMINERS = {"a", "an", "the", "my", "his", "her", "their", "your", "our", "both", "its", "one", "two"}
 # verbs that lend their action to the noun after them: "take a nap" naps, "have a look" looks
-_LIGHT_VERBS = re.compile(r"\b(take|takes|taking|took|have|has|having|had|get|gets|getting|got|grab|catch|give it)"
-                          r" (a|an|some|another)( quick| short| long| good| little)?$")
+_LIGHT_VERBS = re.compile(r"\b(take|takes|taking|took|have|has|having|had|get|gets|getting|got|grab|catch|"
+                          r"(give|gives|giving|gave)( it| him| her| them)?) (a|an|some|another)"
+                          r"( quick| short| long| good| little| small| polite| curt| slow)?$")
 
 
 def _has(text: str, cue: str) -> bool:
@@ -174,9 +177,7 @@ def _has(text: str, cue: str) -> bool:
 def _spans(text: str, cue: str) -> list[tuple[int, int]]:
     """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
-    # (a word of two letters is no verb to inflect: "his" is not "hi")
-    pattern = r"\s+".join(rf"{re.escape(w)}(?:{re.escape(w[-1])}?(?:s|es|ed|d|ing))?" if len(w) > 2 else re.escape(w)
-                          for w in cue.split())
+    pattern = r"\s+".join(_inflected(w) for w in cue.split())
     found = []
     for m in re.finditer(rf"\b{pattern}\b", text):
         if cue in _NOUN_CUES:
@@ -190,6 +191,16 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
         if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state:
             found.append(m.span())
     return found
+
+
+def _inflected(word: str) -> str:
+    """A pattern for ``word`` and its common inflections ("scramble": scrambles, scrambled, scrambling)."""
+    if len(word) <= 2 and word not in ("go", "do"):
+        return re.escape(word)  # "hi" is no verb: "his" is not "hi"
+    forms = rf"{re.escape(word)}(?:{re.escape(word[-1])}?(?:s|es|ed|d|ing))?"
+    if word.endswith("e") and len(word) > 3:
+        forms += rf"|{re.escape(word[:-1])}ing"
+    return f"(?:{forms})"
 
 
 _BE = {"am", "is", "are", "was", "were", "be", "been", "being", "im", "youre", "theyre", "hes", "shes",
@@ -215,11 +226,11 @@ def _position(text: str, cue: str) -> int | None:
     return m.start() if m else 0
 
 
-def cue_actions(text: str) -> set[Action]:
-    """The actions the words say. A cue inside a longer one of another action is part of that one: "here you
-    go" gives; it goes nowhere."""
-    found = [(spec.action, span) for spec in ACTIONS if spec.action is not Action.check for c in spec.cues
-             for span in _spans(text, c)]
+def cue_actions(text: str, but: frozenset[Action] = frozenset()) -> set[Action]:
+    """The actions the words say (of those not in ``but``). A cue inside a longer one of another action is part
+    of that one: "here you go" gives; it goes nowhere."""
+    found = [(spec.action, span) for spec in ACTIONS if spec.action is not Action.check and spec.action not in but
+             for c in spec.cues for span in _spans(text, c)]
     return {action for action, (a, b) in found if not any(
         other is not action and x <= a and b <= y and (y - x) > (b - a) for other, (x, y) in found)}
 
@@ -228,7 +239,14 @@ def approach_of(text: str) -> str | None:
     """The approach of an open action the words describe ("rummage through the jars" -> search), else None."""
     found = [(at, approach) for approach, cues in APPROACHES.items() for cue in cues
              if (at := _position(text, cue)) is not None]
+    if opened := _OPENED.search(text):  # "crack one of these crates open"
+        found.append((opened.start(), "force"))
     return min(found)[1] if found else None  # the first attempt told: "listen to the marsh for anything moving"
+
+
+# forcing a thing open, with the thing between: "crack one of these crates open", "kick the door open"
+_OPENED = re.compile(r"\b(crack|prise|prize|pry|pries|bust|break|smash|kick|bash|jimmy|lever|wrench|pop|force|shove)"
+                     r"[a-z]*( [a-z'-]+){1,5} open\b")
 
 
 @dataclass
@@ -313,7 +331,7 @@ class EmbeddingGrounder:
                     first not in _command_verbs() or first in ("up", "down") and len(part.split()) > 1):
                 part = f"{verb} {part}"  # "take the rope and the lamp" takes the lamp too; "go ... then up the steps"
             previous = part
-            if narrated is not None and not found and _tells_of(part.split()[0]):
+            if narrated is not None and not found and _tells_of(part.split()[0], relayed=True):
                 continue  # "the wolf loves me now and joins the party": still the wolf, still told
             step = self._clause(trial, me, part, said, referents, decisive_only=True)
             if step is None:
@@ -367,23 +385,28 @@ class EmbeddingGrounder:
         acting: list[tuple[Intent, float, Interpretation]] = []
         talked_to: set[str | None] = set()  # whom the clauses that talk are said to
         told_in: dict[int, str] = {}  # each clause's reading, by id, to the words it was read from
+        earlier: list[str] = []  # what earlier sentences named, newest first: "that ridge is huge ... up it"
         for part in parts:
             said = part_line(line, part)
-            found = self._clause(world, me, part, said, list(world.referents))
+            referents = list(dict.fromkeys(earlier + list(world.referents)))
+            found = self._clause(world, me, part, said, referents)
             told_in[id(found)] = part
+            read = self._read(world, me, normalize(part), said, referents)
+            earlier = [*sorted(read.named & (set(world.characters) | set(world.items))),
+                       *_features_named(world, part), *earlier]
             if found is None or found.kind != "action" or found.intents:
                 continue
             if found.intent.action is Action.talk:
                 talked_to.add(found.intent.target)
             if said.speech is not None and found.intent.action is Action.talk:
                 continue  # words said aloud beside an action are its flavour; alone, the line is read whole
-            c = self._read(world, me, normalize(part), said, list(world.referents))
+            c = read
             involved = {found.intent.target, found.intent.item, found.intent.skill} - {None}
             if found.intent.action is Action.move and found.intent.target in world.exits():
                 # a way is named by its direction ("heads north") or by where it leads ("up toward the temple")
                 involved = set() if found.intent.target in normalize(part).split() else {
                     world.exits()[found.intent.target]}
-                c = self._read(world, me, _after_verb(normalize(part)), said, list(world.referents))
+                c = self._read(world, me, _after_verb(normalize(part)), said, referents)
                 if involved - (c.named | c.maybe) or not cue_actions(normalize(part)) & {Action.move, Action.take}:
                     continue  # "steps up to the counter" names no Cedar Steps; "a strong arm on the water" goes nowhere
                 score = found.candidates[0][1] if found.via == "embedding" and found.candidates else 1.0
@@ -417,8 +440,10 @@ class EmbeddingGrounder:
         skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
         # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
         acting = [a for a in acting if not (a[0].action is Action.attack and a[0].target in skilled)]
-        if not acting and len(talked_to) == 1 and None not in talked_to and not (
-                cue_actions(normalize(line.text)) - {Action.talk, Action.take}):
+        whole = self._read(world, me, normalize(line.text), line, list(world.referents)) if (
+            not acting and len(talked_to) == 1) else None
+        if whole is not None and None not in talked_to and not enemies_here(world, me) and not (
+                whole.cues - {Action.talk, Action.take}) and whole.approach is None:
             # every clause that says something says it to one person ("Sir, the men are scared. What is the
             # plan?"): the whole line is said to them
             intent = Intent(action=Action.talk, target=next(iter(talked_to)), text=line.speech or line.text)
@@ -472,9 +497,19 @@ class EmbeddingGrounder:
             if naming and naming <= _other_action_words() and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
                 named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
             elif naming and not any(_whole_name_said(text, label) for label in labels_of(world, skill)) and all(
-                    w in english_words() and w not in labels for w in naming
-                    for labels in [{normalize(x) for x in labels_of(world, skill)}]):
-                named.discard(skill)  # "sniff the meat first" names no "First Aid": an everyday word of a longer name
+                    w in english_words() and w not in labels and (
+                        w not in name_words(world, skill) or {"ADJ", "ADV"} & set(word_classes(w)))
+                    for w in naming for labels in [{normalize(x) for x in labels_of(world, skill)}]):
+                # "sniff the meat first" names no "First Aid", "it's the doctor" no "doctoring": an everyday
+                # word of a longer name, or another form of it
+                named.discard(skill)
+        for skill in [k for k in named if k in world.campaign.skills]:
+            tokens = normalize(text).split()
+            naming = [i for i, w in enumerate(tokens) if skill in _lookup(index, w)]
+            if naming and all(set(tokens[max(0, i - 2):i]) & {"another", "second", "spare", "extra", "more"}
+                              for i in naming):
+                named.discard(skill)  # "I could use a second harpoon": a thing wanted, no Harpoon Cast
+                hits.append({skill})  # (still maybe meant: "throw a harpoon at the bear")
         for item in [k for k in named if k in world.items]:
             naming = {w for w in words(text) if item in _lookup(index, w)}
             if not naming & _own_words(world, item):
@@ -492,10 +527,11 @@ class EmbeddingGrounder:
         if pronouns == {"person"}:  # "she", "him": a someone, never the power cell just picked up
             referred = [k for k in referred if k in world.characters]
             others = [ch.key for ch in world.present() if (me is None or ch.key != me.key) and ch.alive]
-            if not referred and len(others) == 1:
+            if not referred and len(others) == 1 and not line.emote and not line.speech:
                 referred = others  # "ask him ..." with one other person here: him
         cues = cue_actions(text)
-        if re.search(r"\b(give|hand|lend|pass|toss|offer) (me|us)\b", normalize(text)):
+        if re.search(r"\b(give|gives|giving|gave|hand|hands|handing|lend|lending|pass|toss|offer|offering) (me|us)\b",
+                     normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
         if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
@@ -513,11 +549,23 @@ class EmbeddingGrounder:
         if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", normalize(text))) & {Action.take}:
             cues.discard(Action.take)  # "get behind it", "get closer": getting somewhere takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()) and (
-                not _COME_ALONG.search(normalize(text))):
-            cues.discard(Action.recruit)  # "can you help us?" asks the headman for help, not to join
+                not _COME_ALONG.search(normalize(text)) or named & set(world.items)):
+            # "can you help us?" asks the headman for help, not to join; "let's go" with no one to join goes
+            cues = cues - {Action.recruit} | cue_actions(text, but=frozenset({Action.recruit}))
+        if Action.give in cues and enemies_here(world, me) and _THROWN.search(normalize(text)) and not re.search(
+                r"\b(to|for) (him|her|them|the|my|our)\b", normalize(text)) and not cue_actions(
+                _THROWN.sub(" ", normalize(text))) & {Action.give}:
+            cues = cues - {Action.give} | {Action.attack}  # "throw a harpoon at the bear", "throw low": a blow, no gift
+        if re.search(r"\b(could|can|would|id|i'd) use (a|an|some|another|the|more|your)\b", normalize(text)):
+            cues.discard(Action.use_skill)  # "I could use the company": a want, no skill used
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
             # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
             cues = cues - {Action.use_skill} | {Action.learn}
+        if Action.learn in cues and not _teachers_here(world, me) and not named & set(world.characters):
+            cues.discard(Action.learn)  # "study the ice for thin spots" with no one to study under: no lesson
+        waited = re.search(r"\b(wait|waits|waiting|waited) (for|until|till)\b", normalize(text))
+        if waited and Action.wait in cues:  # "wait for the wind to drop": what is awaited is no deed of ours
+            cues = cue_actions(normalize(text)[:waited.end()]) | {Action.wait}
         if _WILL_YOU.match(normalize(text)) and line.question and not cues - {Action.talk, Action.move} and (
                 (joinable := _joinable(world)) and (set(joinable) & named or len(joinable) == 1)):
             cues.add(Action.recruit)  # "zanetto, will you row for me tonight?" asks him along
@@ -538,6 +586,8 @@ class EmbeddingGrounder:
         if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
             teachers = {k for w in words(taught.group("who")) for k in _lookup(index, w) if k in world.characters}
             mine = {s for t in teachers for s in world.spec(t).teaches if world.knows_skill(me.key, s)}
+            if len(mine) > 1 and enemies_here(world, me):  # in a fight, what was taught for one
+                mine = {s for s in mine if world.campaign.skills[s].damage}
             if len(mine) == 1:
                 named |= mine
                 cues -= {Action.learn, Action.talk}
@@ -616,6 +666,33 @@ class EmbeddingGrounder:
                 if self._everyday_links(world, me, " ".join(phrase), index):
                     return None
                 return phrase[-1]
+        return self._unknown_attempted(world, me, text, index)
+
+    def _unknown_attempted(self, world: World, me: CharacterState | None, text: str,
+                           index: dict[str, set[str]]) -> str | None:
+        """The head word of what an attempt is made on ("search the sledge", "force the hatch") when it is
+        nothing here: no name of the story, no feature, nothing the place's description tells of."""
+        said = normalize(text).split()
+        approach = approach_of(normalize(text))
+        if approach not in ("search", "force", "pick", "read", "climb"):
+            return None
+        here = world.campaign.locations[world.party_location]
+        scenery = {_singular(w) for w in words(f"{here.name} {here.description or ''} {' '.join(here.aliases)}")}
+        for cue in APPROACHES[approach]:
+            at = _phrase_at(said, cue.split())
+            if at is None:
+                continue
+            phrase = _object_phrase(said[at + len(cue.split()):], index, world)
+            if not phrase:
+                return None
+            for word in said[at + len(cue.split()):]:  # "the base of the stone lanterns": the lanterns
+                if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words() or (
+                        _singular(word) in scenery or _lookup(index, word)) or any(
+                        word in name_words(world, k) for k, _ in world.features_here()):
+                    return None
+            if self._everyday_links(world, me, " ".join(phrase), index):
+                return None
+            return phrase[-1]
         return None
 
     def _everyday_names(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
@@ -810,7 +887,8 @@ class EmbeddingGrounder:
             if _told_of(world, me, segment, index) & set(world.characters):  # "ok we're done, kenji pays me"
                 return Interpretation("clarify", clarification=_NARRATION, via="rules")
         words_ = _CHATTER.sub("", words_)  # "lmao this monk is so dramatic" tells of the monk
-        beings = _told_of(world, me, words_, index)  # "cobb surrenders", "the old troll is dead"
+        possessed = frozenset(re.findall(r"([a-z]+)'s\b", c.line.text.lower().replace("’", "'")))
+        beings = _told_of(world, me, words_, index, possessed)  # "cobb surrenders", "the old troll is dead"
         if not c.line.question and beings & (set(world.characters) | set(world.entities)):
             return Interpretation("clarify", clarification=_NARRATION, via="rules")
         if not c.line.question and not c.line.speech and "," not in c.line.text and _REMARKED.match(words_):
@@ -825,10 +903,13 @@ class EmbeddingGrounder:
     def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """Something attempted that no other action covers: a check with its approach, target and stat. An
         attempt that names a skill of one's own ("read sign" for a tracker) is using that skill."""
-        if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give}:
-            return None
+        if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give} or c.unknown is not None:
+            return None  # (an attempt on nothing here is answered: "There's no hatch here.")
         if me is not None and any(k in world.campaign.skills and world.knows_skill(me.key, k) for k in c.named):
             return None
+        if me is not None and any(k in world.campaign.skills and world.knows_skill(me.key, k) for k in c.maybe) and (
+                not any(c.approach in f.checks for _, f in world.features_here())):
+            return None  # "study the ice for thin spots" knowing Reading the Ice, with nothing here to study so
         features = {w for k, _ in world.features_here() for w in name_words(world, k)}
         if any(k in world.items and not _available(world, me, k) and not name_words(world, k) & features & words(c.text)
                for k in c.named):
@@ -873,7 +954,7 @@ class EmbeddingGrounder:
         asked = [ch for ch in people if ch.key in c.named] or [ch for ch in people if ch.key in c.referred[:1]] or (
             people if len(people) == 1 else [])
         skills = {k for k in c.named if k in world.campaign.skills}
-        if len(asked) != 1 or c.cues - {Action.recruit, Action.talk, Action.move} - (
+        if len(asked) != 1 or c.named & set(world.items) or c.cues - {Action.recruit, Action.talk, Action.move} - (
                 set() if skills else {Action.use_skill}):  # "I could use the company" uses no skill
             return None
         return Interpretation("action", intent=Intent(action=Action.recruit, target=asked[0].key), via="embedding")
@@ -1070,7 +1151,11 @@ class EmbeddingGrounder:
             only_going = Action.move in c.cues and not c.cues - {Action.move}
             if _BACK.search(normalize(c.text)):
                 return only_going and world.exits().get(intent.target) == world.previous_location
-            return only_going
+            # words beside the going say where, and must be of that way: "head out onto the ice" is the way
+            # to the ice field; "go fishing" or "go home" is no way here at all
+            said = {_singular(w) for w in words(_unsaid(c)) if "NOUN" in word_classes(w) or w not in english_words()
+                    } - _action_words() - _ANY_THING - _SOMEONE - {"side", "end", "edge", "distance", "far"}
+            return only_going and (not said or intent.target in tokens or bool(said & _way_words(world, intent.target)))
         if intent.action is Action.use_skill and (named_skills := {k for k in named if k in world.campaign.skills}) \
                 and intent.skill not in named_skills:
             return False  # "practice my thunder palm" is that skill, whatever else could be used here
@@ -1097,6 +1182,8 @@ class EmbeddingGrounder:
             cand.intent.approach == c.approach) for cand, _ in ranked)
         # an action the words name in everyday terms needs less likeness to its phrasings ("come with me, boy")
         floor = self.floor - self.cue_bonus / 2 if ranked and ranked[0][0].intent.action in c.cues else self.floor
+        if ranked and c.cues == {ranked[0][0].intent.action} and c.cues <= {Action.wait, Action.look}:
+            floor = 0.0  # "hunker down and wait for the wind to drop": all the words say is waiting, which changes nothing
         if not ranked or ranked[0][1] < floor or unmet:
             return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
                                   candidates=top)
@@ -1193,12 +1280,15 @@ class EmbeddingGrounder:
         return "I'm not sure what you mean. What does your character do?"
 
 
-def _told_of(world: World, me: CharacterState | None, words_: str, index: dict[str, set[str]]) -> set[str]:
+def _told_of(world: World, me: CharacterState | None, words_: str, index: dict[str, set[str]],
+             possessed: frozenset[str] = frozenset()) -> set[str]:
     """Whom the words open by telling what they do or are ("kenji pays me", "the old troll is dead"): the ones
     (not the player's own character) that the whole subject names ("the old jail" is no one), else nothing."""
     for subject in (re.match(rf"^(the |a |an |my |this |that )?(?P<subject>[a-z0-9'-]+{more}) (?P<verb>[a-z]+)\b",
                              words_) for more in ("", " [a-z0-9'-]+")):
-        if subject and _tells_of(subject.group("verb")):
+        if subject and _tells_of(subject.group("verb")) and not (
+                subject.group("subject").endswith("'s") or subject.group("subject").split()[-1] in possessed):
+            # ("the old woman's words still in her ears" tells of no deed of hers)
             said = words(subject.group("subject"))
             return {k for k in set.union(set(), *(index.get(w, set()) for w in said))
                     if said <= _distinct_words(world, k) and (me is None or k != me.key)}
@@ -1206,12 +1296,13 @@ def _told_of(world: World, me: CharacterState | None, words_: str, index: dict[s
 
 
 @lru_cache(maxsize=4096)
-def _tells_of(word: str) -> bool:
+def _tells_of(word: str, relayed: bool = False) -> bool:
     """Whether ``word`` after a subject makes the line tell what someone does or is ("cobb surrenders", "the
-    troll is dead", "maud teaches me"): a verb in its third-person or past form (lemminflect's lexicon)."""
+    troll is dead", "maud teaches me"): a verb in its third-person or past form (lemminflect's lexicon).
+    Verbs that relay what is said count only when ``relayed`` ("ned shivers and says he's fine")."""
     if word in {"is", "are", "was", "were", "has", "have", "had"}:
         return True
-    return any(lemma != word and lemma not in _RELAYED
+    return any(lemma != word and (relayed or lemma not in _RELAYED)
                for lemma in inflected_from(word, "VBZ") + inflected_from(word, "VBD"))
 
 
@@ -1388,7 +1479,14 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
     if key in world.campaign.skills:
         return me is not None and (world.knows_skill(me.key, key) or any(
             key in world.spec(ch.key).teaches for ch in world.present()))
-    return False
+    return any(key == k for k, _ in world.features_here())
+
+
+def _features_named(world: World, text: str) -> list[str]:
+    """The features here the words name ("that ridge is huge"), for a pronoun later in the line ("up it")."""
+    said = words(text)
+    return [key for key, feature in world.features_here()
+            if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP)]
 
 
 def _addressed_elsewhere(world: World, c: Clause) -> bool:
@@ -1454,17 +1552,22 @@ def _along_what_leads(world: World, me: CharacterState | None, c: Clause, ways: 
         return None
     if any(_available(world, me, k) and k not in world.campaign.locations for k in c.named):
         return None
-    description = world.campaign.locations[world.party_location].description or ""
     followed = {_singular(w) for w in words(_after_verb(_unsaid(c)))} - _action_words() - COMPASS
-    leads: dict[str, set[str]] = {}
-    for told in map(normalize, re.split(r"[.;:!?]|, and\b", description.lower())):
-        dirs = {d for d in ways if re.search(rf"\b{re.escape(normalize(d))}\b", told)}
-        if len(dirs) == 1:
-            leads.setdefault(next(iter(dirs)), set()).update(_singular(w) for w in words(told))
-    found = [d for d, nouns in leads.items() if followed & nouns - set(ways)]
+    found = [d for d in ways if followed & _way_words(world, d) - set(ways) - words(d)]
     if len(found) != 1:
         return None
     return Interpretation("action", intent=Intent(action=Action.move, target=found[0]), via="embedding")
+
+
+def _way_words(world: World, direction: str) -> set[str]:
+    """The words that tell a way here: its direction, the names of where it leads, and what the place's
+    description says lies that way."""
+    found = {_singular(w) for w in words(direction) | name_words(world, world.exits()[direction])}
+    description = world.campaign.locations[world.party_location].description or ""
+    for told in map(normalize, re.split(r"[.;:!?]|, and\b", description.lower())):
+        if {d for d in world.exits() if re.search(rf"\b{re.escape(normalize(d))}\b", told)} == {direction}:
+            found |= {_singular(w) for w in words(told)}
+    return found
 
 
 def _takes_a_way(world: World, me: CharacterState | None, c: Clause) -> bool:
@@ -1570,6 +1673,8 @@ def _asked(world: World, c: Clause) -> str | None:
     while said and (said[0] in _FILLERS or said[0] in {"hey", "hi", "excuse", "me", "sir", "maam", "so"} or (
             said[0] in index and any(k in world.characters for k in index[said[0]]))):
         said = said[1:]  # the name the question is put to, and the words that get attention
+    if len(said) > 2 and said[0] in ("ask", "asks", "asking") and (said[1] in PRONOUNS or said[1] in index):
+        said = said[2:]  # "ask him what he's rationing" asks what he is
     rest = " ".join(said)
     if _WH.match(rest):
         return "wh"
@@ -1588,7 +1693,9 @@ _ANY_THING = {"everything", "all", "stuff", "things", "thing", "something", "any
               "those", "these", "both", "back", "up", "out", "down", "over", "away", "off", "around", "here", "there",
               "now", "again", "too", "closer", "look", "moment", "second", "sec", "minute", "while", "breath",
               "break", "rest", "nap", "chance", "shot", "go", "try", "turn", "step", "hand", "hands", "time", "way", "body",
-              "corpse", "remains", "loot", "gear", "supplies"}
+              "corpse", "remains", "loot", "gear", "supplies", "area", "place", "surroundings", "spot", "ground", "floor",
+              "wall", "walls", "corner", "corners", "vicinity", "perimeter", "surface", "bodies", "other", "another",
+              "first", "second", "last", "next"}
 _SOMEONE = {"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "folks", "guys", "man",
             "woman", "guy", "lady", "kid", "boy", "girl", "stranger", "friend", "buddy", "pal", "sir", "madam",
             "maam", "fellow", "room", "crowd", "group", "party", "locals", "villagers", "survivor", "survivors",

@@ -155,6 +155,10 @@ def _undoubled(word: str) -> set[str]:
 _ARTICLES = {"the", "a", "an", "my", "your", "his", "her", "their", "our", "this", "that", "some"}
 
 
+# verbs of going, after which a word where a way belongs is a way typed wrong ("go bellow")
+_GOING = {"go", "goes", "going", "head", "heads", "heading", "move", "climb", "climbs", "walk", "walks", "run", "runs"}
+
+
 def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> str:
     """Each word that is neither English nor in ``vocabulary`` but one or two edits from one vocabulary word,
     clearly nearer than any other, becomes that word ("nroth" -> "north", "okafro" -> "okafor", "lern" -> learn
@@ -176,7 +180,8 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
             if doubled:
                 return doubled
             before = m.string[:m.start()].split()
-            misplaced = bool(before) and before[-1] in _ARTICLES and "NOUN" not in word_classes(word)
+            misplaced = bool(before) and (before[-1] in _ARTICLES and "NOUN" not in word_classes(word) or (
+                before[-1] in _GOING and not {"ADV", "ADP"} & set(word_classes(word))))  # "go bellow": below
             if len(word) >= 4 and named and (misplaced or (word not in known and known)):
                 near = process.extract(word, named, scorer=OSA.distance, score_cutoff=1, limit=2)
                 if len(near) == 1:
