@@ -46,6 +46,11 @@ class TopicOption:
     texts: tuple[str, ...]  # what is matched against the words
     phrases: tuple[str, ...] = ()  # how it is put (`about`): each shares its words only when all are said
 
+    def phrased(self, said: set[str]) -> bool:
+        """Whether the words say one of its `about` phrases whole, of two meaningful words or more ("how long
+        we've been stuck"): the author's own way of putting the question."""
+        return any(len(_content(p)) >= 2 and _content(p) <= said for p in self.phrases)
+
     def shared(self, said: set[str]) -> set[str]:
         """The meaningful words the player's words share with this topic: any word of its facts, and the words
         of an `about` phrase said whole ("the kettle" is asked about; "old man" does not ask for Old Maud)."""
@@ -189,7 +194,7 @@ class TopicPicker:
             shared = option.shared(said)
             # someone or something named by another of its names counts as said: "the mech" for SENTRY-9
             renamed = (meant & _beings(index, " ".join(option.texts))) - _beings(index, " ".join(shared))
-            scored.append((option, score + min(2, len(shared) + len(renamed)) * self.word_bonus))
+            scored.append((option, score + (min(2, len(shared) + len(renamed)) + option.phrased(said)) * self.word_bonus))
         return sorted(scored, key=lambda os: -os[1])
 
     def who_knows(self, world: World, people: Sequence[str], words: str) -> str | None:

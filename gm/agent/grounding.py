@@ -62,6 +62,9 @@ _GO_TO = re.compile(r"\b(go|head|walk|run|return|come|get|travel|climb|crawl|hur
                     r"trudge|hike|stroll|march|trek|sprint|dash)"
                     r"(s|es|ed|ing)?\s+(back\s+|up\s+|down\s+|over\s+|out\s+|on\s+)?(to|into|in|towards?|inside|onto|"
                     r"across|aboard|ashore to)\s+"
+                    # ("going to cross the dunes" is meaning to, not going: a verb after "to" is no place)
+                    r"(?!(cross|be|have|need|try|make|get|do|find|take|see|ask|help|kill|fight|stop|save|win|"
+                    r"look|talk|tell|give|bring|wait|die|learn|teach|pay|sneak|climb)\b)"
                     r"(the\s+)?(?P<place>[a-z0-9' -]+)")
 _MOTION_BEFORE = re.compile(r"\b(go|head|walk|run|move|travel|flee|climb|crawl|jump|swim|back|retreat|hurry|step|"
                             r"continue|descend|ascend|get|fall back)(s|es|ed|ing|ning|ping|ming)?\s+(back\s+)?"
@@ -188,7 +191,9 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
             len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1])))
         # after "be", a participle tells a state, not a deed: "the men are scared" scares no one
         state = bool(before) and before[-1] in _BE and m.group(0) != cue and m.group(0).endswith("d")
-        if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state:
+        # what the listener does or seems is no deed of ours: "you look like you've seen a ghost"
+        yours = bool(before) and before[-1] in ("you", "u", "ya") or text[m.end():].startswith(" like")
+        if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state and not yours:
             found.append(m.span())
     return found
 
@@ -510,13 +515,17 @@ class EmbeddingGrounder:
                               for i in naming):
                 named.discard(skill)  # "I could use a second harpoon": a thing wanted, no Harpoon Cast
                 hits.append({skill})  # (still maybe meant: "throw a harpoon at the bear")
+        qualifying: set[str] = set()  # items whose words only qualify another noun
         for item in [k for k in named if k in world.items]:
             naming = {w for w in words(text) if item in _lookup(index, w)}
             if not naming & _own_words(world, item):
                 named.discard(item)  # "put it back" names no mirror "its back cast with cranes": looks only hint
             elif naming == set(normalize(text).split()[:1]) & _command_verbs():
                 named.discard(item)  # "pick the padlock" names no ice axe with a pick: the verb that leads
-        maybe = {key for keys in hits for key in keys} - named
+            elif all(_modifies(normalize(text), w, set(index)) for w in naming):
+                named.discard(item)  # "leans on the rope fence": a fence, of rope; no rope is handled
+                qualifying.add(item)
+        maybe = {key for keys in hits for key in keys} - named - qualifying
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
@@ -537,6 +546,9 @@ class EmbeddingGrounder:
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
         if _INTO_HANDS.search(normalize(text)):
             cues.add(Action.give)
+        if line.speech and re.search(r"(^|[.!?]\s+)(here|here you are|take it|for you)[.!]*$", line.speech.lower().strip()) and (
+                named & set(world.items)):
+            cues.add(Action.give)  # "... You look like you're running on fumes. Here." with the cell in hand
         if Action.drop in cues and _SET_BEFORE.search(normalize(text)) and any(
                 k in world.characters for k in named | {k for keys in hits for k in keys} | set(referred)):
             cues = cues - {Action.drop} | {Action.give}
@@ -882,8 +894,12 @@ class EmbeddingGrounder:
                                                            "do?", via="rules")
         words_ = normalize(c.text)
         index = _name_index(world)
+        if c.line.speech and words_ and words_ in normalize(c.line.speech) and not _OUTCOME.search(words_):
+            return None  # what is told aloud is said to someone ("the caravan is dying. Teach me a weapon")
         segments = [normalize(p) for p in re.split(r"[,;:]", c.line.text.lower()) if normalize(p)]
         for segment in (segments[1:] if len(segments) > 1 and normalize(c.text) in normalize(c.line.text) else []):
+            if c.line.speech and segment in normalize(c.line.speech):
+                continue  # told aloud, to someone
             if _told_of(world, me, segment, index) & set(world.characters):  # "ok we're done, kenji pays me"
                 return Interpretation("clarify", clarification=_NARRATION, via="rules")
         words_ = _CHATTER.sub("", words_)  # "lmao this monk is so dramatic" tells of the monk
@@ -1598,13 +1614,22 @@ def _mention(world: World, text: str, key: str) -> tuple[int, int]:
     return whole, first
 
 
-@lru_cache(maxsize=8192)
+def _modifies(text: str, word: str, names: set[str]) -> bool:
+    """Whether ``word`` only qualifies the noun after it, which names nothing (``names``: the words that name
+    things): "the rope fence" is a fence; "the rope" is the rope, and "feed the fish bramble" feeds it."""
+    tokens = text.split()
+    at = [i for i, t in enumerate(tokens) if t == word]
+    return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1] not in names and tokens[i + 1] not in STOP and (
+        "NOUN" in word_classes(tokens[i + 1])) for i in at)
+
+
 def _whole_name_said(text: str, label: str) -> bool:
     """Whether every word of a name is in the text ("give first aid"; "first" alone says no "First Aid")."""
     said = set(normalize(text).replace("-", " ").split())
     return bool(words(label)) and words(label) <= said | {_singular(w) for w in said}
 
 
+@lru_cache(maxsize=8192)
 def _singular(word: str) -> str:
     """"lanterns" -> "lantern": plural names match singular ones (lemminflect's noun lemma)."""
     from lemminflect import getAllLemmas
