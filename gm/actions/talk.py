@@ -18,7 +18,8 @@ class Talk(ActionSpec):
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('talk', 'speak', 'chat', 'ask', 'say', 'greet', 'tell', 'thank', 'hello', 'hi', 'hey', 'question',
             'nod', 'wave', 'bow', 'whisper', 'shout', 'call', 'reply', 'answer', 'introduce', 'chat up', 'wink',
-            'smile at', 'grin at', 'whistle at', 'salute', 'curtsy', 'tip my hat')
+            'smile at', 'grin at', 'whistle at', 'salute', 'curtsy', 'tip my hat', 'warn', 'explain', 'promise',
+            'apologize', 'apologise', 'confess', 'reassure him', 'reassure her', 'beg')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -127,8 +127,12 @@ _WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tel
                        r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
+# someone bidden to do something: "yell at cobb to ...", "tell him to ...", "make her ..."
+_BIDDEN = re.compile(r"\b(tell|tells|told|yell at|yells at|shout at|shouts at|order|orders|ordered|warn|warns|"
+                     r"command|commands|get|gets|make|makes)( the)? [a-z'-]+ to\b")
 _THROWN = re.compile(r"\b(throw|throws|threw|throwing|toss|tosses|tossed|tossing|hurl|hurls|hurled|hurling|fling|"
                      r"flings|flung|lob|lobs|lobbed)\b")
+_LAID = re.compile(r"\b(lay|lays|laid|laying|set|sets|setting|put|puts|putting|place|places|placed|placing)\b")
 # asking someone to come along, in so many words: "come out on the ice with me", "follow me", "join us"
 _COME_ALONG = re.compile(r"\b(come|coming|go|going|walk|ride|head|travel)\b.*\bwith (me|us)\b|\bcome (along|with)\b|"
                          r"\bfollow (me|us)\b|\bjoin (me|us)\b|\btag along\b|\baccompany (me|us)\b")
@@ -192,10 +196,17 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
         # after "be", a participle tells a state, not a deed: "the men are scared" scares no one
         state = bool(before) and before[-1] in _BE and m.group(0) != cue and m.group(0).endswith("d")
         # what the listener does or seems is no deed of ours: "you look like you've seen a ghost"
-        yours = bool(before) and before[-1] in ("you", "u", "ya") or text[m.end():].startswith(" like")
+        # (asked of them, it is the request: "can you show me the ward?")
+        yours = bool(before) and before[-1] in ("you", "u", "ya") and not (
+            len(before) > 1 and before[-2] in _MODALS) or text[m.end():].startswith(" like")
         if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state and not yours:
             found.append(m.span())
     return found
+
+
+HARMLESS_ACTIONS = {Action.wait, Action.look}  # actions that change nothing
+_MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did", "wont", "cant", "couldnt",
+           "wouldnt", "please", "and", "if", "shall", "to"}
 
 
 def _inflected(word: str) -> str:
@@ -437,6 +448,8 @@ class EmbeddingGrounder:
         # talking is what surrounds doing: a clause that does something outweighs one that talks, and a line that
         # only talks is read whole (what is said to whom is clearest from all of it)
         acting = [a for a in acting if a[0].action is not Action.talk]
+        if talked_to and all(a[0].action in HARMLESS_ACTIONS for a in acting):
+            acting = []  # "*She waits, watching his face.*" after words to him: a pose while they sink in
         # words that say an action outweigh words that only name a thing: "*leans on the rope fence* "You and I,
         # Zubaida, are going to cross the dunes together"" asks the camel along and takes no rope
         cued = [a for a in acting if a[0].action in cue_actions(normalize(told_in[id(a[2])])) or (
@@ -445,10 +458,13 @@ class EmbeddingGrounder:
         skilled = {a[0].target for a in acting if a[0].action is Action.use_skill}
         # "Burn, you slug! She thrusts her hand forward": one blow told twice, the skill the particular telling
         acting = [a for a in acting if not (a[0].action is Action.attack and a[0].target in skilled)]
+        listeners = [ch.key for ch in others_here(world, me) if ch.alive and ch.disposition != "hostile"]
+        if not talked_to and line.speech and len(listeners) == 1:
+            talked_to = set(listeners)  # words said aloud with one person here are said to them
         whole = self._read(world, me, normalize(line.text), line, list(world.referents)) if (
             not acting and len(talked_to) == 1) else None
         if whole is not None and None not in talked_to and not enemies_here(world, me) and not (
-                whole.cues - {Action.talk, Action.take}) and whole.approach is None:
+                whole.cues - {Action.talk, Action.take, *HARMLESS_ACTIONS}) and whole.approach is None:
             # every clause that says something says it to one person ("Sir, the men are scared. What is the
             # plan?"): the whole line is said to them
             intent = Intent(action=Action.talk, target=next(iter(talked_to)), text=line.speech or line.text)
@@ -549,7 +565,7 @@ class EmbeddingGrounder:
         if line.speech and re.search(r"(^|[.!?]\s+)(here|here you are|take it|for you)[.!]*$", line.speech.lower().strip()) and (
                 named & set(world.items)):
             cues.add(Action.give)  # "... You look like you're running on fumes. Here." with the cell in hand
-        if Action.drop in cues and _SET_BEFORE.search(normalize(text)) and any(
+        if (Action.drop in cues or _LAID.search(normalize(text))) and _SET_BEFORE.search(normalize(text)) and any(
                 k in world.characters for k in named | {k for keys in hits for k in keys} | set(referred)):
             cues = cues - {Action.drop} | {Action.give}
         if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) (?!(while|bit|moment|minute|"
@@ -564,7 +580,19 @@ class EmbeddingGrounder:
                 not _COME_ALONG.search(normalize(text)) or named & set(world.items)):
             # "can you help us?" asks the headman for help, not to join; "let's go" with no one to join goes
             cues = cues - {Action.recruit} | cue_actions(text, but=frozenset({Action.recruit}))
-        if Action.give in cues and enemies_here(world, me) and _THROWN.search(normalize(text)) and not re.search(
+        bidden = _BIDDEN.search(normalize(text))
+        if bidden and not cue_actions(normalize(text)[:bidden.end()]) & {Action.give, Action.drop, Action.take}:
+            # "yell at cobb to throw down his guns": what he is told to do with his things is no handling of ours
+            cues -= {Action.give, Action.drop, Action.take} - cue_actions(normalize(text)[:bidden.end()])
+        thrown = _THROWN.search(normalize(text))
+        what = next((w for w in normalize(text)[thrown.end():].split() if w not in _DETERMINERS), "") if thrown else ""
+        if thrown and "NOUN" in word_classes(what) and not {"ADJ", "ADV"} & set(word_classes(what)) and not any(
+                k in world.items and world.items[k].holder == getattr(me, "key", None) or
+                k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)
+                for k in _lookup(index, what)):
+            thrown = None  # "throw a harpoon at it" with none to throw: no blow either
+        if Action.give in cues and enemies_here(world, me) and thrown and not re.search(
+                r"\bto (throw|toss|hurl|fling|lob)\b|\b(throw|throws|toss|tosses) (down|away)\b", normalize(text)) and not re.search(
                 r"\b(to|for) (him|her|them|the|my|our)\b", normalize(text)) and not cue_actions(
                 _THROWN.sub(" ", normalize(text))) & {Action.give}:
             cues = cues - {Action.give} | {Action.attack}  # "throw a harpoon at the bear", "throw low": a blow, no gift
@@ -698,6 +726,8 @@ class EmbeddingGrounder:
             if not phrase:
                 return None
             for word in said[at + len(cue.split()):]:  # "the base of the stone lanterns": the lanterns
+                if word in _OBJECT_STOP:
+                    continue
                 if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words() or (
                         _singular(word) in scenery or _lookup(index, word)) or any(
                         word in name_words(world, k) for k, _ in world.features_here()):
@@ -919,7 +949,8 @@ class EmbeddingGrounder:
     def _open_action(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """Something attempted that no other action covers: a check with its approach, target and stat. An
         attempt that names a skill of one's own ("read sign" for a tracker) is using that skill."""
-        if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give} or c.unknown is not None:
+        if c.approach is None or c.cues & {Action.recruit, Action.learn, Action.give} or (
+                c.unknown is not None and self._unknown_attempted(world, me, c.text, _name_index(world))):
             return None  # (an attempt on nothing here is answered: "There's no hatch here.")
         if me is not None and any(k in world.campaign.skills and world.knows_skill(me.key, k) for k in c.named):
             return None
@@ -1169,8 +1200,9 @@ class EmbeddingGrounder:
                 return only_going and world.exits().get(intent.target) == world.previous_location
             # words beside the going say where, and must be of that way: "head out onto the ice" is the way
             # to the ice field; "go fishing" or "go home" is no way here at all
-            said = {_singular(w) for w in words(_unsaid(c)) if "NOUN" in word_classes(w) or w not in english_words()
-                    } - _action_words() - _ANY_THING - _SOMEONE - {"side", "end", "edge", "distance", "far"}
+            said = {_singular(w) for w in words(_unsaid(c)) if {"NOUN", "VERB"} & set(word_classes(w)) or (
+                w not in english_words())} - _action_words() - _ANY_THING - _SOMEONE - _FILLERS - {
+                "side", "end", "edge", "distance", "far", "let", "lets", "let's", "gotta", "gonna", "wanna"}
             return only_going and (not said or intent.target in tokens or bool(said & _way_words(world, intent.target)))
         if intent.action is Action.use_skill and (named_skills := {k for k in named if k in world.campaign.skills}) \
                 and intent.skill not in named_skills:
@@ -1568,7 +1600,8 @@ def _along_what_leads(world: World, me: CharacterState | None, c: Clause, ways: 
         return None
     if any(_available(world, me, k) and k not in world.campaign.locations for k in c.named):
         return None
-    followed = {_singular(w) for w in words(_after_verb(_unsaid(c)))} - _action_words() - COMPASS
+    going = {w for cue in REGISTRY[Action.move].cues for w in cue.split()}
+    followed = {_singular(w) for w in words(_after_verb(_unsaid(c)))} - going - COMPASS
     found = [d for d in ways if followed & _way_words(world, d) - set(ways) - words(d)]
     if len(found) != 1:
         return None
@@ -1619,8 +1652,9 @@ def _modifies(text: str, word: str, names: set[str]) -> bool:
     things): "the rope fence" is a fence; "the rope" is the rope, and "feed the fish bramble" feeds it."""
     tokens = text.split()
     at = [i for i, t in enumerate(tokens) if t == word]
-    return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1] not in names and tokens[i + 1] not in STOP and (
-        "NOUN" in word_classes(tokens[i + 1])) for i in at)
+    return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1] not in names and tokens[i + 1] not in (
+        _OBJECT_STOP | _ANY_THING) and "NOUN" in word_classes(tokens[i + 1]) and not {"ADV", "ADP"} & set(
+        word_classes(tokens[i + 1])) for i in at)  # ("put the stone back": back is no thing)
 
 
 def _whole_name_said(text: str, label: str) -> bool:

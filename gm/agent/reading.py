@@ -60,6 +60,21 @@ class Line:
     ooc: bool = False  # out of character: said to the table, not in the story
 
 
+def _quoted_aloud(raw: str) -> str | None:
+    """The words of a chat quote block (``> Jack. It's me.``) said in one's own voice, when the message also
+    has an emote and the block has no quotation marks or emphasis of its own: Discord players quote their
+    character's speech so. A quoted line that tells ("> Della's hand blurs") is narration, not speech."""
+    if not _EMPHASIS.search(_MARKUP.sub("", raw)):
+        return None
+    # (a block runs to the end of its line, or to the next emphasis where the line breaks were collapsed)
+    said = [m.group(1).strip() for m in re.finditer(r"(?:^|\n)\s*>\s?([^*_\n]+)(?=$|\n|[*_])", raw)
+            if not re.search(r"[\"“”]", m.group(1)) and _FIRST_OR_SECOND.search(m.group(1).lower())]
+    return " ".join(said) or None
+
+
+_FIRST_OR_SECOND = re.compile(r"\b(i|i'm|im|me|my|we|us|our|you|your|you're)\b")
+
+
 def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
     """Markdown to plain words; an actor's own name at the start of an emote becomes "I"."""
     ooc = bool(_OOC.search(raw))
@@ -69,7 +84,7 @@ def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
     text = _MARKUP.sub("", text)
     emote = bool(_EMPHASIS.search(text))
     text = _EMPHASIS.sub(r"\1", text).strip()
-    speech = " ".join(_SPEECH.findall(text)) or None
+    speech = " ".join(_SPEECH.findall(text)) or _quoted_aloud(raw)
     for name in actor_names:  # "Wren kneels before the witch" -> "I kneels before the witch"
         text = re.sub(rf"^\s*{re.escape(name)}\b('s)?", "I", text, flags=re.I)
         text = re.sub(rf"([.!?]\s+){re.escape(name)}\b", r"\1I", text, flags=re.I)
