@@ -725,7 +725,9 @@ class EmbeddingGrounder:
             phrase = _object_phrase(said[at + len(cue.split()):], index, world)
             if not phrase:
                 return None
-            for word in said[at + len(cue.split()):]:  # "the base of the stone lanterns": the lanterns
+            # any word of the clause naming something here will do: "the base of the stone lanterns", "dive
+            # into the pool and feel around the bottom"
+            for word in (w.removesuffix("'s") for w in said):
                 if word in _OBJECT_STOP:
                     continue
                 if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words() or (
@@ -1200,8 +1202,8 @@ class EmbeddingGrounder:
                 return only_going and world.exits().get(intent.target) == world.previous_location
             # words beside the going say where, and must be of that way: "head out onto the ice" is the way
             # to the ice field; "go fishing" or "go home" is no way here at all
-            said = {_singular(w) for w in words(_unsaid(c)) if {"NOUN", "VERB"} & set(word_classes(w)) or (
-                w not in english_words())} - _action_words() - _ANY_THING - _SOMEONE - _FILLERS - {
+            said = {_singular(w) for w in words(_unsaid(c)) if "NOUN" in word_classes(w) or (
+                w.endswith("ing") and "VERB" in word_classes(w)) or w not in english_words()} - _action_words() - _ANY_THING - _SOMEONE - _FILLERS - {
                 "side", "end", "edge", "distance", "far", "let", "lets", "let's", "gotta", "gonna", "wanna"}
             return only_going and (not said or intent.target in tokens or bool(said & _way_words(world, intent.target)))
         if intent.action is Action.use_skill and (named_skills := {k for k in named if k in world.campaign.skills}) \
@@ -1598,8 +1600,8 @@ def _along_what_leads(world: World, me: CharacterState | None, c: Clause, ways: 
     act on, and what they follow is told of one way alone."""
     if Action.move not in c.cues or c.cues - {Action.move} or c.line.question:
         return None
-    if any(_available(world, me, k) and k not in world.campaign.locations for k in c.named):
-        return None
+    if any(_available(world, me, k) and k not in world.campaign.locations for k in c.named | c.maybe):
+        return None  # ("wander over to the caravan master" goes to someone here)
     going = {w for cue in REGISTRY[Action.move].cues for w in cue.split()}
     followed = {_singular(w) for w in words(_after_verb(_unsaid(c)))} - going - COMPASS
     found = [d for d in ways if followed & _way_words(world, d) - set(ways) - words(d)]

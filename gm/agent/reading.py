@@ -170,6 +170,7 @@ def _undoubled(word: str) -> set[str]:
 _ARTICLES = {"the", "a", "an", "my", "your", "his", "her", "their", "our", "this", "that", "some"}
 
 
+_WAYS = {"north", "south", "east", "west", "up", "down", "northeast", "northwest", "southeast", "southwest"}
 # verbs of going, after which a word where a way belongs is a way typed wrong ("go bellow")
 _GOING = {"go", "goes", "going", "head", "heads", "heading", "move", "climb", "climbs", "walk", "walks", "run", "runs"}
 
@@ -198,7 +199,9 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
             misplaced = bool(before) and (before[-1] in _ARTICLES and "NOUN" not in word_classes(word) or (
                 before[-1] in _GOING and not {"ADV", "ADP"} & set(word_classes(word))))  # "go bellow": below
             if len(word) >= 4 and named and (misplaced or (word not in known and known)):
-                near = process.extract(word, named, scorer=OSA.distance, score_cutoff=1, limit=2)
+                # (after a verb of going, a way's direction is a name too: "go eats" is east)
+                near = process.extract(word, named + (sorted(_WAYS) if before and before[-1] in _GOING else []),
+                                       scorer=OSA.distance, score_cutoff=1, limit=2)
                 if len(near) == 1:
                     return near[0][0]
             return word
