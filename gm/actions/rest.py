@@ -15,7 +15,7 @@ class Rest(ActionSpec):
     usage = "rest"
     help = "recover your strength when no enemy is near"
     # words that say this action in everyday English (general language, never a campaign's words)
-    cues = ('rest', 'sleep', 'nap', 'breather', 'take a break', 'have a break', 'recover', 'sit down', 'catch my breath', 'make camp', 'pitch camp',
+    cues = ('rest', 'sleep', 'nap', 'breather', 'take a break', 'have a break', 'short break', 'quick break', 'little break', 'a break', 'recover', 'sit down', 'catch my breath', 'make camp', 'pitch camp',
             'set up camp', 'bed down', 'kick back', 'lie down', 'strength back', 'take a load off',
             'camp', 'lie down')
 

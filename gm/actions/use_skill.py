@@ -50,7 +50,7 @@ class UseSkill(ActionSpec):
     help = "use a skill you know, on an enemy if it does harm"
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('use', 'cast', 'spell', 'magic', 'chant', 'unleash', 'invoke', 'channel', 'burn', 'activate', 'practice',
-            'practise', 'recite', 'rehearse', 'heal')
+            'practise', 'recite', 'rehearse')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -728,9 +728,9 @@ class EmbeddingGrounder:
             # any word of the clause naming something here will do: "the base of the stone lanterns", "dive
             # into the pool and feel around the bottom"
             for word in (w.removesuffix("'s") for w in said):
-                if word in _OBJECT_STOP:
+                if word in _OBJECT_STOP or word in _action_words():
                     continue
-                if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words() or (
+                if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or (
                         _singular(word) in scenery or _lookup(index, word)) or any(
                         word in name_words(world, k) for k, _ in world.features_here()):
                     return None
