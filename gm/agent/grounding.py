@@ -198,7 +198,8 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
         # what the listener does or seems is no deed of ours: "you look like you've seen a ghost"
         # (asked of them, it is the request: "can you show me the ward?")
         yours = bool(before) and before[-1] in ("you", "u", "ya") and not (
-            len(before) > 1 and before[-2] in _MODALS) or text[m.end():].startswith(" like")
+            len(before) > 1 and before[-2] in _MODALS) and not m.group(0).startswith(("want", "need")) or (
+            text[m.end():].startswith(" like"))  # ("you want my power cell?" is an offer of ours)
         if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state and not yours:
             found.append(m.span())
     return found
