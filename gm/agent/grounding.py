@@ -126,7 +126,6 @@ _WILL_YOU = re.compile(r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (?!tel
                        r"show me where|look|think|believe|mind telling)[a-z'-]+ (for|with) (me|us)\b|"
                        r"^([a-z'-]+,? )?(will|would|can|could) (you|ya|u) (carry|take|guide|lead|escort) (me|us)\b")
 _WHAT_TAUGHT = re.compile(r"^(so |and |but )?(what|which)\b.*\b(teach|teaches|teaching|train|show)\b")
-# handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
 # someone bidden to do something: "yell at cobb to ...", "tell him to ...", "make her ..."
 _BIDDEN = re.compile(r"\b(tell|tells|told|yell at|yells at|shout at|shouts at|order|orders|ordered|warn|warns|"
                      r"command|commands|get|gets|make|makes)( the)? [a-z'-]+ to\b")
@@ -136,6 +135,7 @@ _LAID = re.compile(r"\b(lay|lays|laid|laying|set|sets|setting|put|puts|putting|p
 # asking someone to come along, in so many words: "come out on the ice with me", "follow me", "join us"
 _COME_ALONG = re.compile(r"\b(come|coming|go|going|walk|ride|head|travel)\b.*\bwith (me|us)\b|\bcome (along|with)\b|"
                          r"\bfollow (me|us)\b|\bjoin (me|us)\b|\btag along\b|\baccompany (me|us)\b")
+# handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
 _INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
 # setting something down for someone is handing it over: "sets the haunch down in front of the husky"
 _SET_BEFORE = re.compile(r"\b(in front of|before|at the feet of|at (his|her|its|their) (feet|paws)|under (his|her|its|"
@@ -973,9 +973,7 @@ class EmbeddingGrounder:
 
     def _check_target(self, world: World, me: CharacterState | None, c: Clause) -> str | None:
         """What the attempt is aimed at: a feature here the words name, else a character or item here."""
-        said = words(c.text)
-        features = [key for key, feature in world.features_here()
-                    if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP)]
+        features = _features_named(world, c.text)
         named = [k for k in sorted(c.named) if (k in world.characters or k in world.items) and _available(world, me, k)]
         if not named:  # "calm the dog": the one thing here an everyday word stands for
             maybe = [k for k in sorted(c.maybe) if (k in world.characters or k in world.items) and _available(world, me, k)]
