@@ -44,10 +44,12 @@ def test_a_clause_is_spoken_or_a_question_only_by_its_own_words():
 
 
 def test_what_the_campaign_says_about_a_skill_describes_it():
-    lore = skill_lore(load_campaign(CAMPAIGNS / f"{MIREFEN}.yaml"))
-    assert lore["sunfire-ward"], "the witch's lines name the sunfire"
-    assert all("sunfire" in s.lower() or "ward" in s.lower() for s in lore["sunfire-ward"])
-    assert not any("heart-stone" in s.lower() and "sunfire" not in s.lower() for s in lore["sunfire-ward"])
+    campaign = load_campaign(CAMPAIGNS / f"{MIREFEN}.yaml")
+    own, *told = skill_lore(campaign)["sunfire-ward"]
+    assert own == campaign.skills["sunfire-ward"].description, "the author's description comes first"
+    assert told, "the witch's lines name the sunfire"
+    assert all("sunfire" in s.lower() or "ward" in s.lower() for s in told)
+    assert not any("heart-stone" in s.lower() and "sunfire" not in s.lower() for s in told)
 
 
 PROSE = [

@@ -46,7 +46,8 @@ class Learn(ActionSpec):
                     world, Intent(action=self.action, skill=skill_key, target=ch.key),
                     f"learn {skill.name} from {ch.name}",
                     [f"ask {ch.name} to teach me the {skill.name}", f"study the {skill.name} with {ch.name}",
-                     f"train with {ch.name}", f"learn the {skill.name}", f"please teach me, {ch.name}"],
+                     f"train with {ch.name}", f"learn the {skill.name}", f"please teach me, {ch.name}",
+                     *([f"teach me this: {skill.description}"] if skill.description else [])],
                     ch.key, skill_key))
         return out
 

@@ -20,8 +20,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 @per_campaign
 def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
-    """What the campaign says about each skill, by skill id: every sentence of its text (facts, lines, personas,
-    notes) that names the skill. A player who uses a skill in their own words describes what it does ("dump the
+    """What the campaign says about each skill, by skill id: its description, then every sentence of its text
+    (facts, lines, personas, notes) that names the skill. A player who uses a skill in their own words describes what it does ("dump the
     power into it"), and the campaign's own sentences about it say that ("It can't see through a surge")."""
     texts: list[str] = []
 
@@ -39,7 +39,9 @@ def skill_lore(campaign: Campaign) -> dict[str, list[str]]:
     lore = {}
     for key, skill in campaign.skills.items():
         naming = (words(key.replace("-", " ")) | words(skill.name) | words(" ".join(skill.aliases))) - STOP
-        lore[key] = list(dict.fromkeys(t for t in texts if words(t) & naming and len(t) > len(skill.name) + 8))
+        # the author's own sentence of what it does first ("Wraps its bearer in a shield of light")
+        own = [t.strip() for t in _SENTENCE.split(skill.description) if t.strip()]
+        lore[key] = list(dict.fromkeys([*own, *(t for t in texts if words(t) & naming and len(t) > len(skill.name) + 8)]))
     return lore
 
 
@@ -50,7 +52,7 @@ class UseSkill(ActionSpec):
     help = "use a skill you know, on an enemy if it does harm"
     # words that say this action in everyday English (general language, never a campaign's words)
     cues = ('use', 'cast', 'spell', 'magic', 'chant', 'unleash', 'invoke', 'channel', 'burn', 'activate', 'practice',
-            'practise', 'recite', 'rehearse')
+            'practise', 'recite', 'rehearse', 'zap', 'conjure')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

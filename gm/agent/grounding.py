@@ -138,7 +138,7 @@ _COME_ALONG = re.compile(r"\b(come|coming|go|going|walk|ride|head|travel)\b.*\bw
 # handing something over by where it ends up: "sets it in his hands", "presses the coin into her palm"
 _INTO_HANDS = re.compile(r"\b(in|into) (his|her|their|your) (hands?|palms?|arms|grip)\b")
 # setting something down for someone is handing it over: "sets the haunch down in front of the husky"
-_SET_BEFORE = re.compile(r"\b(in front of|before|at the feet of|at (his|her|its|their) (feet|paws)|under (his|her|its|"
+_SET_BEFORE = re.compile(r"\b(in front of|before|at the feet of|at (his|her|its|their|[a-z-]+'s) (feet|paws)|under (his|her|its|"
                          r"their) nose|for (him|her|it|them))\b")
 _TRIED_ON = re.compile(r"\b(try|tries|trying|test|tests|testing) (it|that|this) (out )?(on|against|at)\b")
 _FLEE = re.compile(r"\b(flee|run away|retreat|escape|get out|fall back|back off|bail)\b")
@@ -148,6 +148,10 @@ _SKILL_WORDS = {"spell", "magic", "skill", "power", "ability", "technique", "it"
 _VISIT = re.compile(r"\b(off to|go see|going to see|gonna see|visit|visits|look for|find|drop in on|check on|"
                     r"pay (a )?visit to|stop by|call on)\b")
 # words around a bare name that add nothing to it: "the papers?", "um, doc", "ok bar"
+# A word names a skill by what it does only as another form of one of its words: "heal"/"healing" 0.92,
+# "calm"/"calms" 0.88, "howl"/"war-howl" 0.78, "shielding"/"shield" 0.65, where "wrote"/"read" 0.58 and
+# "rolls"/"turns" 0.50 are other words (measured with the embedded sentence model)
+SKILL_LIKENESS = 0.65
 _FILLERS = {"um", "uh", "ok", "okay", "so", "hmm", "well", "oh", "hey", "yo", "please", "pls", "now", "again", "too"}
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 
@@ -185,6 +189,9 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
     """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
     pattern = r"\s+".join(_inflected(w) for w in cue.split())
+    verb, _, particle = cue.partition(" ")
+    if particle in _PARTICLES:  # a phrasal verb, split by its object: "talk o'hara into it", "put it back down"
+        pattern = rf"{_inflected(verb)}(?:\s+(?!{_BETWEEN_NOT})[a-z0-9-]+){{0,3}}?\s+{re.escape(particle)}"
     found = []
     for m in re.finditer(rf"\b{pattern}\b", text):
         if cue in _NOUN_CUES:
@@ -204,6 +211,11 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
             found.append(m.span())
     return found
 
+
+# the particles of two-word verbs that may stand after the verb's object, and the words that end the object
+_PARTICLES = {"into", "down", "up", "off", "out", "away", "open", "loose", "free", "over"}
+_BETWEEN_NOT = (r"(?:to|about|with|for|at|from|of|in|on|and|or|but|then|if|so|because|while|when|as|is|are|was|"
+                r"were|be|\w+ing)\b")
 
 HARMLESS_ACTIONS = {Action.wait, Action.look}  # actions that change nothing
 _MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did", "wont", "cant", "couldnt",
@@ -512,7 +524,9 @@ class EmbeddingGrounder:
 
     def _read(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str]) -> Clause:
         index = _name_index(world)
-        hits = [_lookup(index, word) for word in words(text)]
+        # "hallveig's feet" names Hallveig, whatever else "hallveig's" names (her longhouse)
+        hits = [_lookup(index, word) | (_lookup(index, word[:-2]) if word.endswith("'s") else set())
+                for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         for skill in [k for k in named if k in world.campaign.skills]:
             naming = {w for w in words(text) if skill in _lookup(index, w)}
@@ -525,12 +539,14 @@ class EmbeddingGrounder:
                 # "sniff the meat first" names no "First Aid", "it's the doctor" no "doctoring": an everyday
                 # word of a longer name, or another form of it
                 named.discard(skill)
+        wanted: set[str] = set()  # skills whose words name a thing wanted
         for skill in [k for k in named if k in world.campaign.skills]:
             tokens = normalize(text).split()
             naming = [i for i, w in enumerate(tokens) if skill in _lookup(index, w)]
             if naming and all(set(tokens[max(0, i - 2):i]) & {"another", "second", "spare", "extra", "more"}
                               for i in naming):
                 named.discard(skill)  # "I could use a second harpoon": a thing wanted, no Harpoon Cast
+                wanted.add(skill)
                 hits.append({skill})  # (still maybe meant: "throw a harpoon at the bear")
         qualifying: set[str] = set()  # items whose words only qualify another noun
         for item in [k for k in named if k in world.items]:
@@ -542,7 +558,19 @@ class EmbeddingGrounder:
             elif all(_modifies(normalize(text), w, set(index)) for w in naming):
                 named.discard(item)  # "leans on the rope fence": a fence, of rope; no rope is handled
                 qualifying.add(item)
+        for owner in _owners_only(world, text, index, named) if not _SET_BEFORE.search(normalize(text)) else ():
+            named.discard(owner)  # "flip through izzy's register", "while izzy's back is turned": his things
+            qualifying.add(owner)
         maybe = {key for keys in hits for key in keys} - named - qualifying
+        effect = self._skill_by_effect(world, me, text, index)
+        if effect is not None and effect not in wanted:
+            # "wrap myself in a shield of light": the ward, though "shield" is a word of the Shield-Bash too
+            told = words(world.campaign.skills[effect].description)
+            for skill in [k for k in named if k in world.campaign.skills and k != effect]:
+                if {w for w in words(text) if skill in _lookup(index, w)} <= told:
+                    named.discard(skill)
+            if not named & set(world.campaign.skills):
+                named.add(effect)
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
@@ -555,7 +583,8 @@ class EmbeddingGrounder:
             others = [ch.key for ch in world.present() if (me is None or ch.key != me.key) and ch.alive]
             if not referred and len(others) == 1 and not line.emote and not line.speech:
                 referred = others  # "ask him ..." with one other person here: him
-        cues = cue_actions(text)
+        # a word of a name says no action: answering "Kepler's Rest" rests no one
+        cues = cue_actions(" ".join("_" if t in line.proper else t for t in normalize(text).split()))
         if re.search(r"\b(give|gives|giving|gave|hand|hands|handing|lend|lending|pass|toss|offer|offering) (me|us)\b",
                      normalize(text)):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
@@ -699,8 +728,14 @@ class EmbeddingGrounder:
                 phrase = _object_phrase(said[at + len(cue.split()):], index, world)
                 if not phrase or action is Action.give and _FEED.search(normalize(text)):
                     return None
+                rest = said[at + len(cue.split()):]
+                start = next((i for i, w in enumerate(rest) if w.removesuffix("'s") == phrase[0]), 0)
+                # after "the" or an owner it is a noun ("the troll's head" heads nowhere)
+                nominal = start > 0 and (rest[start - 1] in _DETERMINERS or rest[start - 1].endswith("'s") or bool(
+                    _lookup(index, rest[start - 1])))
                 for word in phrase:  # any word of it naming something known will do: "the fish hanging there"
-                    if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or word in _action_words():
+                    if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or (
+                            word in _action_words() and not nominal):
                         return None
                     if _lookup(index, word) or any(word in name_words(world, k) for k, _ in world.features_here()):
                         return None
@@ -757,6 +792,47 @@ class EmbeddingGrounder:
                   if _available(world, me, k) and (me is None or k != me.key)}
         return self.lexicon.stands_for(unknown, things)
 
+    def _skill_by_effect(self, world: World, me: CharacterState | None, text: str, index: dict[str, set[str]]
+                         ) -> str | None:
+        """The one skill at hand (one's own, or one a teacher here teaches) that words of what it does point
+        to: "heal Astrid" is the Mending Galdr, "a shield of light" the ward that wraps its bearer in one. Each
+        skill's words are its name, aliases and description (campaign data); a word links to a skill the way an
+        everyday word links to a thing (:mod:`gm.agent.lexicon`), and words of another thing here link nothing."""
+        if me is None:
+            return None
+        pool = {s for (who, s) in world.skills if who == me.key} | {
+            s for t in _teachers_here(world, me) for s in world.spec(t.key).teaches}
+        if not pool:
+            return None
+        skills = world.campaign.skills
+        others = {w for w, keys in index.items() if keys - set(skills)}  # words naming a person, place or thing
+        told = {k: {w for w in words(" ".join([skills[k].name, *skills[k].aliases, skills[k].description]))
+                    if len(w) > 2} - STOP - others - _SKILL_WORDS for k in skills}
+        said = {w.removesuffix("'s").strip("'") for w in words(text)} - STOP - others - _action_words() - COMPASS - set(
+            PRONOUNS) - _SKILL_WORDS
+        # another form of a skill's word ("heal": "healing", "howl": "war-howl"), never an action's verb leading
+        # the clause ("fires from the hip" fires, whatever Fan the Hammer "fires"), nor a word that only
+        # resembles one ("campfire")
+        parts = {p for ws in told.values() for w in ws for p in (w, *w.split("-"))}
+        lead = next((t for t in normalize(text).split() if t not in _FILLERS | {"i", "we", "and", "then"}), "")
+        said = {w for w in said if not (w == lead and set(_forms(w)) & _action_words()) and any(
+            w == p or len(p) >= 4 and w[:4] == p[:4] or {p, *_forms(p)} & set(_forms(w)) for p in parts)}
+        # a word of a skill's name was weighed as a name already ("it's the doctor" names no Doctoring); it
+        # counts here only as a word of what the skill does ("heal": "a healing song")
+        said = {w for w in said if not (named := _lookup(index, w) & set(skills)) or any(
+            w[:4] == d[:4] for k in named for d in words(skills[k].description) if len(d) >= 4)}
+        # against every skill, so a word two skills share links none; only another form of a word of theirs
+        linked = Lexicon(self._vectors, likeness=SKILL_LIKENESS).stands_for(said, told)
+        found = set(linked.values())
+        if len(found) != 1 or not found <= pool:
+            return None
+        # and the line as a whole is nearest that skill: "step light and silent" is the Wolf-Step, whatever
+        # "light" is a word of
+        query = self._query(normalize(text))
+        near = {k: float((self._vectors(_skill_texts(world, k, list(skills))) @ query).max()) for k in skills}
+        best = max(near, key=near.get)
+        return best if best in found else None
+
     def _direction(self, world: World, me: CharacterState | None, c: Clause) -> Interpretation | None:
         """A direction or a destination named with going: move there, or say there is no such way."""
         here = world.campaign.locations[world.party_location]
@@ -776,6 +852,8 @@ class EmbeddingGrounder:
             own = [d for d in ways if d not in COMPASS and re.search(rf"\b{re.escape(normalize(d))}\b", words_)]
             direction = own[0] if len(own) == 1 and own[0] not in ("up", "down") else None
         m = _MOTION_BEFORE.search(words_)
+        if m and m.group(1) == "back" and c.cues & {Action.drop, Action.give, Action.take}:
+            m = None  # "put it back down" sets a thing down; nobody goes down
         if direction is None and m and c.approach not in ("sneak", "hide"):
             direction = m.group("dir")
         going = (Action.move in c.cues or len(tokens) <= 2 or (m is not None and direction == m.group("dir"))
@@ -1267,6 +1345,21 @@ class EmbeddingGrounder:
                 names = " or the ".join(world.campaign.skills[i.skill].name for _, i in rivals)
                 return Interpretation("clarify", clarification=f"What do you want to learn: the {names}?",
                                       via="embedding", candidates=top, options=rivals)
+        if best.intent.action in _HARM and best.intent.target is not None and (
+                foes := [ch.key for ch in enemies_here(world, me)]) and len(foes) > 1 and (
+                best.intent.target not in c.named | c.maybe | set(c.referred[:2])):
+            # several enemies and the words name none: the one their looks say ("the fat one": the bloated
+            # draugr), else ask which; never the likeliest of them
+            looks = self._by_looks(world, c, foes)
+            pick = next((cand for cand, _ in ranked if cand.intent.action is best.intent.action
+                         and cand.intent.skill == best.intent.skill and cand.intent.target == looks), None)
+            if pick is None:
+                rivals = [(cand.label, cand.intent) for cand, _ in ranked if cand.intent.action is best.intent.action
+                          and cand.intent.skill == best.intent.skill and cand.intent.target in foes]
+                names = " or ".join(_label(world, f) for f in foes)
+                return Interpretation("clarify", clarification=f"Which one: {names}?", via="embedding",
+                                      candidates=top, options=rivals)
+            best = pick
         margin = score - ranked[1][1] if len(ranked) > 1 else 1.0
         close = [cand for cand, s in ranked[:3] if score - s < self.close]
         options = [(cand.label, cand.intent) for cand in close] if len(close) > 1 else []
@@ -1279,6 +1372,14 @@ class EmbeddingGrounder:
                                       via="model", candidates=top, options=options)
         return Interpretation("action", intent=self._with_words(world, intent, c), via="embedding", candidates=top,
                               options=options)
+
+    def _by_looks(self, world: World, c: Clause, foes: list[str]) -> str | None:
+        """The one of ``foes`` whose looks (the campaign's appearance text) a word of the clause stands for
+        ("the gaunt one", "the fat one": bloated), else None."""
+        looks = {k: {w for w in words(world.characters[k].appearance) if len(w) > 2} - STOP for k in foes}
+        shared = set.intersection(*looks.values())  # "draugr" tells none of them apart
+        found = set(self.lexicon.stands_for(words(c.text) - STOP, {k: v - shared for k, v in looks.items()}).values())
+        return found.pop() if len(found) == 1 else None
 
     def _likeliest_skill(self, world: World, c: Clause, skills: list[str]) -> str | None:
         """Of several skills, the one whose own name and aliases the words are clearly nearest to, else None
@@ -1384,11 +1485,11 @@ def _object_named(text: str, world: World) -> bool:
 
 
 def _skill_texts(world: World, key: str, among: list[str]) -> list[str]:
-    """What a skill is, in the campaign's words: its names, what its stat is for (when no rival shares the stat),
+    """What a skill is, in the campaign's words: its names and description, what its stat is for (when no rival shares the stat),
     and whether it harms (when not every rival does)."""
     skills = world.campaign.skills
     skill = skills[key]
-    texts = [skill.name, *skill.aliases]
+    texts = [skill.name, *skill.aliases, *([skill.description] if skill.description else [])]
     if sum(skills[s].stat == skill.stat for s in among) == 1:
         texts.append(world.campaign.rules.stat_descriptions.get(skill.stat, skill.stat))
     if skill.damage and not all(skills[s].damage for s in among):
@@ -1646,6 +1747,19 @@ def _mention(world: World, text: str, key: str) -> tuple[int, int]:
     naming = name_words(world, key) - STOP
     first = min([first, *(i for i, (t, r) in enumerate(zip(tokens, raw)) if t in naming or r in naming)])
     return whole, first
+
+
+def _owners_only(world: World, text: str, index: dict[str, set[str]], named: set[str]) -> set[str]:
+    """The characters ``text`` names only as the owners of something ("izzy's register": a noun after the
+    possessive; "izzy's lying" is "izzy is")."""
+    tokens = normalize(text).split()
+    owners = set()
+    for key in [k for k in named if k in world.characters]:
+        at = [i for i, t in enumerate(tokens) if key in _lookup(index, t.removesuffix("'s"))]
+        if at and all(tokens[i].endswith("'s") and i + 1 < len(tokens) and not tokens[i + 1].endswith("ing") and
+                      "NOUN" in word_classes(tokens[i + 1]) and tokens[i + 1] not in STOP for i in at):
+            owners.add(key)
+    return owners
 
 
 def _modifies(text: str, word: str, names: set[str]) -> bool:

@@ -58,6 +58,7 @@ class Line:
     speech: str | None  # words in quotation marks, said aloud
     question: bool
     ooc: bool = False  # out of character: said to the table, not in the story
+    proper: frozenset[str] = frozenset()  # words capitalised within a sentence: names ("Kepler's Rest")
 
 
 def _quoted_aloud(raw: str) -> str | None:
@@ -90,7 +91,20 @@ def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
         text = re.sub(rf"([.!?]\s+){re.escape(name)}\b", r"\1I", text, flags=re.I)
     words = normalize(text)
     question = text.rstrip().endswith("?") or bool(_QUESTION.match(words))
-    return Line(" ".join(text.split()), emote, speech, question, ooc)
+    return Line(" ".join(text.split()), emote, speech, question, ooc, _proper_words(text))
+
+
+def _proper_words(text: str) -> frozenset[str]:
+    """The words written with a capital inside a sentence ("answering Kepler's Rest"), lowercased: a name,
+    whatever else the word means. Not "I", not a word in capitals ("I REST"), not the first of a sentence or
+    of something quoted."""
+    found = set()
+    for m in re.finditer(r"(?<=[A-Za-z0-9,'’)] )([A-Z][a-z][A-Za-z'’-]*)", text):
+        before = text[:m.start()].rstrip()
+        if before.endswith((".", "!", "?", ":", '"', "“")):
+            continue
+        found.add(m.group(1).lower().replace("’", "'"))
+    return frozenset(found)
 
 
 def clauses(text: str, verbs: frozenset[str] = frozenset()) -> list[str]:
@@ -128,7 +142,7 @@ def part_line(line: Line, part: str) -> Line:
     words_ = normalize(part)
     said = line.speech is not None and bool(words_) and words_ in normalize(line.speech)
     question = part.rstrip().endswith("?") or bool(_QUESTION.match(words_))
-    return Line(part, line.emote, part if said else None, question, line.ooc)
+    return Line(part, line.emote, part if said else None, question, line.ooc, line.proper)
 
 
 @lru_cache(maxsize=1)

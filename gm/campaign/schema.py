@@ -178,6 +178,9 @@ class Skill(Strict):
     damage: DiceExpr | None = None
     effective_against: list[Id] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
+    description: Text = Field(
+        "", description="What the skill does, in a sentence (`Wraps its bearer in a shield of light.`): a player "
+                        "who uses or asks for it by its effect (\"put a ward of light around her\") is understood by it.")
 
 
 class Stage(Strict):
