@@ -66,3 +66,11 @@ def test_a_skill_description_is_campaign_data():
     skills = load_campaign(BELL).skills
     assert "shield of light" in skills["algiz-ward"].description
     assert all(s.description for s in skills.values())
+
+
+def test_a_possessive_is_corrected_and_kept():
+    from gm.agent.reading import correct
+    assert correct("leaf through izzzy's book", {"izzy", "book", "leaf", "through"}) == "leaf through izzy's book"
+    # after an article, a typo tied between a thing's name and another word is the thing
+    assert correct("give the kee to okafor", {"give", "key", "keep", "okafor", "to", "the"}, {"key"}) == \
+        "give the key to okafor"

@@ -199,7 +199,9 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
             continue
         before = text[:m.start()].split()
         noun = bool(before) and (before[-1] in _DETERMINERS or (  # "a hand", "a gloved hand"
-            len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1])))
+            len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1]))) and (
+            "NOUN" in word_classes(m.group(0).split()[0]) or not word_classes(m.group(0).split()[0]))
+        # (a word that is no noun is the verb: "old one, teach me")
         # after "be", a participle tells a state, not a deed: "the men are scared" scares no one
         state = bool(before) and before[-1] in _BE and m.group(0) != cue and m.group(0).endswith("d")
         # what the listener does or seems is no deed of ours: "you look like you've seen a ghost"
@@ -398,7 +400,11 @@ class EmbeddingGrounder:
         # ... and words said while doing something else are how it is done, unless they ask something ("lifts
         # the mask to the candle. 'This one, Maestro.'" takes the mask)
         steps = _merged([i for i in found if not any(i is t for t in spoken) or (
-            i.target not in acted_on and (asked or not doing))])
+            i.target not in acted_on and (asked or not doing))], world)
+        told = [t.target for t in spoken if t.target and not any(t is i for i in steps)]
+        if len(set(told)) == 1:  # ""Astrid, hold on!" *sings the mending song*": a healing for the one spoken to
+            steps = [i.model_copy(update={"target": told[0]}) if i.action is Action.use_skill and i.target is None
+                     and i.skill and not world.campaign.skills[i.skill].damage else i for i in steps]
         if len(steps) == 1:
             return Interpretation("action", intent=steps[0], via="embedding")
         return Interpretation("action", intent=steps[0], intents=steps, via="embedding",
@@ -560,8 +566,7 @@ class EmbeddingGrounder:
                 qualifying.add(item)
         for owner in _owners_only(world, text, index, named) if not _SET_BEFORE.search(normalize(text)) else ():
             named.discard(owner)  # "flip through izzy's register", "while izzy's back is turned": his things
-            qualifying.add(owner)
-        maybe = {key for keys in hits for key in keys} - named - qualifying
+        maybe = {key for keys in hits for key in keys} - named - qualifying  # (an owner may be meant: "her arm")
         effect = self._skill_by_effect(world, me, text, index)
         if effect is not None and effect not in wanted:
             # "wrap myself in a shield of light": the ward, though "shield" is a word of the Shield-Bash too
@@ -570,7 +575,9 @@ class EmbeddingGrounder:
                 if {w for w in words(text) if skill in _lookup(index, w)} <= told:
                     named.discard(skill)
             if not named & set(world.campaign.skills):
-                named.add(effect)
+                # ("study the wanted posters for a face I know" studies the posters: a thing here to attempt
+                # on leaves the skill only a possible reading)
+                (maybe if _features_named(world, text) else named).add(effect)
         maybe |= self._everyday_names(world, me, text, index) - named
         if me is not None:
             named.discard(me.key)
@@ -808,14 +815,15 @@ class EmbeddingGrounder:
         others = {w for w, keys in index.items() if keys - set(skills)}  # words naming a person, place or thing
         told = {k: {w for w in words(" ".join([skills[k].name, *skills[k].aliases, skills[k].description]))
                     if len(w) > 2} - STOP - others - _SKILL_WORDS for k in skills}
-        said = {w.removesuffix("'s").strip("'") for w in words(text)} - STOP - others - _action_words() - COMPASS - set(
+        said = {w.removesuffix("'s").strip("'") for w in words(text)} - STOP - others - COMPASS - set(
             PRONOUNS) - _SKILL_WORDS
-        # another form of a skill's word ("heal": "healing", "howl": "war-howl"), never an action's verb leading
-        # the clause ("fires from the hip" fires, whatever Fan the Hammer "fires"), nor a word that only
-        # resembles one ("campfire")
+        # another form of a skill's word ("heal": "healing", "howl": "war-howl"), never a verb of attacking
+        # leading the clause ("fires from the hip" is a blow, whatever Fan the Hammer "fires"), nor a word that
+        # only resembles one ("campfire")
         parts = {p for ws in told.values() for w in ws for p in (w, *w.split("-"))}
         lead = next((t for t in normalize(text).split() if t not in _FILLERS | {"i", "we", "and", "then"}), "")
-        said = {w for w in said if not (w == lead and set(_forms(w)) & _action_words()) and any(
+        blows = {w for cue in (*REGISTRY[Action.attack].verbs, *REGISTRY[Action.attack].cues) for w in cue.split()}
+        said = {w for w in said if not (w == lead and {w, *_forms(w)} & blows) and any(
             w == p or len(p) >= 4 and w[:4] == p[:4] or {p, *_forms(p)} & set(_forms(w)) for p in parts)}
         # a word of a skill's name was weighed as a name already ("it's the doctor" names no Doctoring); it
         # counts here only as a word of what the skill does ("heal": "a healing song")
@@ -1314,6 +1322,10 @@ class EmbeddingGrounder:
         if not ranked or ranked[0][1] < floor or unmet:
             return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
                                   candidates=top)
+        if c.cues and c.cues <= HARMLESS_ACTIONS and ranked[0][0].intent.action not in c.cues:
+            # "raise my shield and wait for it to come to me": all the words do is wait, whatever they name
+            ranked = [cs for cs in ranked if cs[0].intent.action in c.cues] + [
+                cs for cs in ranked if cs[0].intent.action not in c.cues]
         best, score = ranked[0]
         unsaid = [(cand.label, cand.intent) for cand, _ in ranked if cand.intent.action is Action.give
                   and cand.intent.target == best.intent.target and cand.intent.item not in c.named | c.maybe]
@@ -1501,7 +1513,7 @@ def _skill_names(world: World) -> str:
     return " ".join(name for skill in world.campaign.skills.values() for name in (skill.name, *skill.aliases))
 
 
-def _merged(steps: list[Intent]) -> list[Intent]:
+def _merged(steps: list[Intent], world: World | None = None) -> list[Intent]:
     """A sequence without repeats, where talking to someone folds into the attempt made on them by talking."""
     if len(steps) > 1 and any(s.action is not Action.wait for s in steps):
         steps = [s for s in steps if s.action is not Action.wait]  # "hold up my hands and ...": a pose, no pause
@@ -1516,6 +1528,13 @@ def _merged(steps: list[Intent]) -> list[Intent]:
         if out and out[-1].action is Action.talk and step.action is Action.talk and out[-1].target == step.target:
             # "Evening, Tomas! Rough night?": one thing said to one person
             out[-1] = out[-1].model_copy(update={"text": " ".join(t for t in (out[-1].text, step.text) if t) or None})
+            continue
+        if out and out[-1].action is Action.talk and step.action is Action.use_skill and (
+                step.target in (out[-1].target, None)):
+            # ""Astrid, hold on!" *presses her palm to the wound and sings the mending song*": what is said to
+            # her is how the skill is used on her
+            harmless = world is not None and not world.campaign.skills[step.skill].damage if step.skill else False
+            out[-1] = step.model_copy(update={"target": out[-1].target}) if harmless and step.target is None else step
             continue
         if out and out[-1].action is Action.check and step.action is Action.check and step.target in (
                 None, out[-1].target):

@@ -203,13 +203,19 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
+        if word.endswith("'s") and len(word) > 4 and word not in vocabulary:
+            # "izzy's register", "izzzy's": the owner corrected, the possessive kept
+            return fixed(word[:-2], m.string[:m.start()]) + "'s"
+        return fixed(word, m.string[:m.start()])
+
+    def fixed(word: str, said_before: str) -> str:
         if len(word) < 3 or word in vocabulary or word.isdigit():
             return word
         if word in known or word_classes(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
             doubled = next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), None)
             if doubled:
                 return doubled
-            before = m.string[:m.start()].split()
+            before = said_before.split()
             misplaced = bool(before) and (before[-1] in _ARTICLES and "NOUN" not in word_classes(word) or (
                 before[-1] in _GOING and not {"ADV", "ADP"} & set(word_classes(word))))  # "go bellow": below
             if len(word) >= 4 and named and (misplaced or (word not in known and known)):
@@ -224,7 +230,10 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
         found = [f for f in found if f[1] == found[0][1]] if found else []
         if len(found) > 1:  # as near as each other in edits: the same letters swapped ("chrat": chart, not chat),
             # else the one sharing more letters in order ("lern": learn rather than lean)
-            found.sort(key=lambda f: (sorted(f[0]) != sorted(word), -fuzz.ratio(word, f[0])))
+            # (after an article, a thing's name before any other word: "the kee" is the key, not "keep")
+            thing = bool(said_before.split()) and said_before.split()[-1] in _ARTICLES
+            found.sort(key=lambda f: (sorted(f[0]) != sorted(word), not (thing and f[0] in names),
+                                      -fuzz.ratio(word, f[0])))
             if sorted(found[0][0]) != sorted(word) and fuzz.ratio(word, found[0][0]) == fuzz.ratio(word, found[1][0]):
                 return word
         return found[0][0] if found else word
