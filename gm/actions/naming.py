@@ -64,9 +64,8 @@ def resolve_name(world: World, phrase: str) -> str | None:
 
 
 def words(text: str) -> set[str]:
-    """The content words of a text (an owner's word both as written and bare: "saloon's" is "saloon")."""
-    found = {w for w in normalize(text).replace("-", " ").split() if w not in STOP and len(w) > 1}
-    return found | {w[:-2] for w in found if w.endswith("'s") and len(w) > 3 and w[:-2] not in STOP}
+    """The content words of a text."""
+    return {w for w in normalize(text).replace("-", " ").split() if w not in STOP and len(w) > 1}
 
 
 def descriptor(appearance: str) -> str:

@@ -1322,7 +1322,7 @@ class EmbeddingGrounder:
         if not ranked or ranked[0][1] < floor or unmet:
             return Interpretation("clarify", clarification=self._unsure(world, me, c, ranked), via="embedding",
                                   candidates=top)
-        if c.cues and c.cues <= HARMLESS_ACTIONS and ranked[0][0].intent.action not in c.cues:
+        if c.cues and c.cues <= HARMLESS_ACTIONS and ranked[0][0].intent.action not in c.cues | {Action.check}:
             # "raise my shield and wait for it to come to me": all the words do is wait, whatever they name
             ranked = [cs for cs in ranked if cs[0].intent.action in c.cues] + [
                 cs for cs in ranked if cs[0].intent.action not in c.cues]
@@ -1653,7 +1653,7 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
 
 def _features_named(world: World, text: str) -> list[str]:
     """The features here the words name ("that ridge is huge"), for a pronoun later in the line ("up it")."""
-    said = words(text)
+    said = words(text) | {w[:-2] for w in words(text) if w.endswith("'s")}  # "the crocodile's jaws"
     return [key for key, feature in world.features_here()
             if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP)]
 
