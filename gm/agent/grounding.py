@@ -312,6 +312,7 @@ class EmbeddingGrounder:
         self.always_ask_model = always_ask_model
         self.topics = TopicPicker(self._vectors)  # who in a group a question is for
         self.lexicon = Lexicon(self._vectors)
+        self.skill_lexicon = Lexicon(self._vectors, likeness=SKILL_LIKENESS)  # words of what a skill does
 
     def _query(self, text: str) -> np.ndarray:
         return self._vectors([text])[0]
@@ -830,7 +831,7 @@ class EmbeddingGrounder:
         said = {w for w in said if not (named := _lookup(index, w) & set(skills)) or any(
             w[:4] == d[:4] for k in named for d in words(skills[k].description) if len(d) >= 4)}
         # against every skill, so a word two skills share links none; only another form of a word of theirs
-        linked = Lexicon(self._vectors, likeness=SKILL_LIKENESS).stands_for(said, told)
+        linked = self.skill_lexicon.stands_for(said, told)
         found = set(linked.values())
         if len(found) != 1 or not found <= pool:
             return None
