@@ -33,14 +33,11 @@ from hostile import (HOSTILE_LINES, JOIN, RAW_CONTROL, ViewerServer, allowed, bo
 from gm.campaign.loader import CampaignError, parse_campaign
 from gm.campaign.templates import Templates
 from gm.game import Game
+from terminal import Tmux, game_env as _env
 from gm.safe_text import for_discord, for_terminal, json_line, plain
 from gm.session import PlaySession
 
 LANTERN = ROOT / "campaigns" / "lantern-of-mirefen.yaml"
-
-
-def _env(data: Path) -> dict:
-    return {**os.environ, "WORLDKEEPER_DATA_DIR": str(data), "WORLDKEEPER_LLM": "none", "PYTHONPATH": str(ROOT)}
 
 
 def _refused(text: str) -> list:
@@ -217,25 +214,16 @@ def test_a_save_with_a_markup_entity_opens_in_the_terminal(tmp_path):
     for line in ("/event A [/] strange sign", "/join [/x] \x1b]0;pwned\x07 | a figure"):
         assert game.act(line).ok
     game.close()
-    name = f"wkrel{os.getpid()}"
-    exports = " ".join(f"{k}={v!r}" for k, v in _env(data).items() if k.startswith(("WORLDKEEPER_", "PYTHONPATH")))
-    shell = f"cd {ROOT} && env {exports} {' '.join(worldkeeper_cmd())} play --resume marked --no-video; sleep 30"
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", shell], check=True)
+    term = Tmux(f"wkrel{os.getpid()}", [*worldkeeper_cmd(), "play", "--resume", "marked", "--no-video"], _env(data),
+                width=160, height=50)
     try:
-        screen = ""
-        deadline = time.time() + 120
-        while time.time() < deadline and "turn 2" not in screen:
-            time.sleep(0.5)
-            screen = subprocess.run(["tmux", "capture-pane", "-t", name, "-p", "-J"], capture_output=True,
-                                    text=True).stdout
-        assert "turn 2" in screen and "[/] Strange Sign" in screen, screen
+        screen = term.wait_for("turn 2", timeout=120)
+        assert "[/] Strange Sign" in screen, screen
         assert "MarkupError" not in screen and "Traceback" not in screen
-        title = subprocess.run(["tmux", "display-message", "-t", name, "-p", "#{pane_title}"], capture_output=True,
-                               text=True).stdout
-        assert "pwned" not in title, "an OSC title sequence from the save never reached the terminal"
-        subprocess.run(["tmux", "send-keys", "-t", name, "/quit", "Enter"], check=True)
+        assert "pwned" not in term.title(), "an OSC title sequence from the save never reached the terminal"
+        term.type("/quit")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+        term.close()
 
 
 # --- hostile player lines through every surface ---------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT, run_cli, worldkeeper_cmd
 from gm.game import Game
+from terminal import Tmux, game_env as _env
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -23,40 +24,6 @@ def _need(tool: str | None, name: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{name} must be installed in CI (see .ci/run)")
         pytest.skip(f"{name} is not installed")
-
-
-def _env(data: Path) -> dict:
-    return {**os.environ, "WORLDKEEPER_DATA_DIR": str(data), "WORLDKEEPER_LLM": "none", "PYTHONPATH": str(ROOT)}
-
-
-class Tmux:
-    def __init__(self, name: str, command: list[str], env: dict):
-        self.name = name
-        exports = " ".join(f"{k}={v!r}" for k, v in env.items() if k.startswith(("WORLDKEEPER_", "PYTHONPATH")))
-        shell = f"cd {ROOT} && env {exports} {' '.join(command)}; sleep 30"
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "170", "-y", "60", shell], check=True)
-
-    def screen(self) -> str:
-        """The screen and its scrollback, with wrapped lines joined (-J) so long paths stay whole."""
-        return subprocess.run(["tmux", "capture-pane", "-t", self.name, "-p", "-J", "-S", "-300"],
-                              capture_output=True, text=True).stdout
-
-    def wait_for(self, *texts: str, timeout: float = 180) -> str:
-        """The screen once every one of ``texts`` is on it: wait for what you assert, not for its neighbour."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            screen = self.screen()
-            if all(text in screen for text in texts):
-                return screen
-            time.sleep(0.5)
-        missing = [text for text in texts if text not in self.screen()]
-        raise AssertionError(f"{missing!r} never appeared on the screen:\n{self.screen()}")
-
-    def type(self, line: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, line, "Enter"], check=True)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
 def test_terminal_game_in_tmux(tmp_path):
