@@ -37,8 +37,10 @@ def test_dev_sets_are_large_varied_and_separate():
     shipped = {Path(c.campaign).stem for c in main}
     assert shipped >= {"lantern-of-mirefen", "derelict-signal"}
     assert not {Path(c.campaign).stem for c in untuned} & shipped
-    worded = lambda cases: {c.text.lower() for c in cases if len(c.text.split()) > 2}  # "go north" may recur
-    assert not worded(untuned) & worded(main)
+    # not copied from the main set: short lines ("go north", "grab the keycard") recur by chance, few others
+    worded = lambda cases: {c.text.lower() for c in cases if len(c.text.split()) > 2}
+    shared = worded(untuned) & worded(main)
+    assert len(shared) <= 0.01 * len(untuned) and all(len(t.split()) <= 4 for t in shared), shared
 
 
 NEON_SET = ROOT / "bench" / "devset-neon-shrine.yaml"  # over the shared conformance campaign
@@ -65,7 +67,9 @@ def test_every_expectation_names_something_in_its_scene(devset):
             Intent(action=step["action"])  # a real action
             for value in _values(step.get("target")) if not moved else []:
                 here = campaign.locations[worlds[key].party_location]
-                assert value in campaign.characters or value in worlds[key].exits() or value in here.features, where
+                ways = worlds[key].exits()  # a way is its direction or where it leads, as the rules take either
+                assert value in campaign.characters or value in ways or value in ways.values() or (
+                    value in here.features), where
             for value in _values(step.get("item")):
                 assert value in campaign.items, where
             for value in _values(step.get("skill")):

@@ -19,7 +19,7 @@ class Talk(ActionSpec):
     cues = ('talk', 'speak', 'chat', 'ask', 'say', 'greet', 'tell', 'thank', 'hello', 'hi', 'hey', 'question',
             'nod', 'wave', 'bow', 'whisper', 'shout', 'call', 'reply', 'answer', 'introduce', 'chat up', 'wink',
             'smile at', 'grin at', 'whistle at', 'salute', 'curtsy', 'tip my hat', 'warn', 'explain', 'promise',
-            'apologize', 'apologise', 'confess', 'reassure him', 'reassure her', 'beg')
+            'apologize', 'apologise', 'confess', 'reassure him', 'reassure her', 'beg', 'have a word', 'a word with')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:

@@ -43,8 +43,8 @@ from gm.agent.conversation import TopicPicker
 from gm.agent.interpret import Interpretation
 from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.models import EmbeddingCache
-from gm.agent.reading import (english_words, PRONOUNS, Line, clauses, correct, inflected_from, part_line, prose_clauses, read_line,
-                              word_classes)
+from gm.agent.reading import (english_words, PRONOUNS, Line, clauses, correct, inflected_from, part_line,
+                              prose_clauses, read_line, verb_forms, word_classes)
 from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
@@ -100,6 +100,15 @@ _OUTCOME = re.compile(r"^i (just |totally |automatically |instantly )?(win|won|s
                       r"finish the game|can't lose|cannot lose|never miss)\b|"
                       r"^i (?!.*\b(you|you've|youve|he|she|they)\b).*\b(forever|infinitely|every single time|"
                       r"no matter what|automatically succeed|without rolling|no roll needed)\b")
+# decreeing what only the story can grant, anywhere in a line: "I declare myself captain and everyone obeys me",
+# "heal everyone aboard instantly", "eat the pies and gain 50 max hp". Powers by fiat, not attempts; the
+# words are those of tabletop play in general (scope, immediacy, numbers of the rules), no campaign's
+_DECREE = re.compile(r"\b((declare|make|crown|proclaim|appoint|name) myself|(everyone|everybody|all of them) "
+                     r"(obeys|obey|bows|bow|kneels|kneel) (to )?me|with a (wave|snap|flick) of (my|the) "
+                     r"(hand|fingers|wrist)|snap my fingers|in (one|a|1|a single) (second|instant|heartbeat)|"
+                     r"gain \d+|\d+ (max |maximum |more |extra )?(hp|xp|hit points|levels?)\b)|"
+                     r"\binstantly\b(?=.*\b(everyone|everybody|everything|entire|whole|all)\b)|"
+                     r"\b(everyone|everybody|everything|entire|whole|all)\b(?=.*\binstantly\b)")
 # a question that asks leave to act, which is acting: "can I search the jars?", "mind if we climb it?"
 _ASKS_TO_ACT = re.compile(r"^(can|could|may|might|shall|should|do|mind if|what if|how about if) (i|we)\b|"
                           r"^let (me|us)\b")
@@ -188,16 +197,19 @@ def _has(text: str, cue: str) -> bool:
 def _spans(text: str, cue: str) -> list[tuple[int, int]]:
     """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
     text, cue = text.replace("'", ""), cue.replace("'", "")
-    pattern = r"\s+".join(_inflected(w) for w in cue.split())
+    # a cue's "my" is anyone's: "catch my breath" is also "*catches her breath*", as emotes and prose tell it
+    pattern = r"\s+".join(_POSSESSIVES if w == "my" else _inflected(w) for w in cue.split())
     verb, _, particle = cue.partition(" ")
     if particle in _PARTICLES:  # a phrasal verb, split by its object: "talk o'hara into it", "put it back down"
         pattern = rf"{_inflected(verb)}(?:\s+(?!{_BETWEEN_NOT})[a-z0-9-]+){{0,3}}?\s+{re.escape(particle)}"
     found = []
     for m in re.finditer(rf"\b{pattern}\b", text):
+        before = text[:m.start()].split()
+        if m.group(0).split()[0] in _irregular(verb) and before and before[-1] not in ("i", "we"):
+            continue  # someone else's past deed: "the men who took the payroll", "the song nasreen taught me"
         if cue in _NOUN_CUES:
             found.append(m.span())  # "your student", "a lesson": a noun that asks for the action
             continue
-        before = text[:m.start()].split()
         noun = bool(before) and (before[-1] in _DETERMINERS or (  # "a hand", "a gloved hand"
             len(before) > 1 and before[-2] in _DETERMINERS and _adjective(before[-1]))) and (
             "NOUN" in word_classes(m.group(0).split()[0]) or not word_classes(m.group(0).split()[0]))
@@ -214,6 +226,7 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
     return found
 
 
+_POSSESSIVES = r"(?:my|his|her|their|our)"
 # the particles of two-word verbs that may stand after the verb's object, and the words that end the object
 _PARTICLES = {"into", "down", "up", "off", "out", "away", "open", "loose", "free", "over"}
 _BETWEEN_NOT = (r"(?:to|about|with|for|at|from|of|in|on|and|or|but|then|if|so|because|while|when|as|is|are|was|"
@@ -224,14 +237,25 @@ _MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did
            "wouldnt", "please", "and", "if", "shall", "to"}
 
 
+@lru_cache(maxsize=4096)
 def _inflected(word: str) -> str:
-    """A pattern for ``word`` and its common inflections ("scramble": scrambles, scrambled, scrambling)."""
+    """A pattern for ``word`` and its inflections: the regular ones ("scramble": scrambles, scrambled,
+    scrambling) and the irregular ones lemminflect's lexicon knows ("shoot": shot, "throw": threw, thrown)."""
     if len(word) <= 2 and word not in ("go", "do"):
         return re.escape(word)  # "hi" is no verb: "his" is not "hi"
     forms = rf"{re.escape(word)}(?:{re.escape(word[-1])}?(?:s|es|ed|d|ing))?"
     if word.endswith("e") and len(word) > 3:
         forms += rf"|{re.escape(word[:-1])}ing"
-    return f"(?:{forms})"
+    return f"(?:{'|'.join([forms, *map(re.escape, _irregular(word))])})"
+
+
+@lru_cache(maxsize=4096)
+def _irregular(verb: str) -> tuple[str, ...]:
+    """The past forms of ``verb`` that its regular pattern misses ("shoot": shot), by lemminflect's lexicon.
+    They tell a deed only where one's own would stand, at the clause's start or after "I" (see :func:`_spans`):
+    "anything hidden" hides nothing, "what's left" leaves nowhere."""
+    regular = rf"{re.escape(verb)}(?:{re.escape(verb[-1])}?(?:s|es|ed|d|ing))?"
+    return tuple(sorted({f for tag in ("VBD", "VBN") for f in verb_forms(verb, tag) if not re.fullmatch(regular, f)}))
 
 
 _BE = {"am", "is", "are", "was", "were", "be", "been", "being", "im", "youre", "theyre", "hes", "shes",
@@ -325,6 +349,8 @@ class EmbeddingGrounder:
                                                            "character do?", via="embedding")
         me = acting_pc(world, actor)
         line = read_line(text, _own_names(world, me))
+        if _DECREE.search(normalize(line.text)):
+            return Interpretation("clarify", clarification=_NARRATION, via="rules")
         corrected = _with_co_actors(world, correct(line.text, vocabulary(world), _scene_names(world)))
         parts = clauses(corrected, _command_verbs())
         if len(parts) > 1:
@@ -641,6 +667,13 @@ class EmbeddingGrounder:
             cues = cues - {Action.use_skill} | {Action.learn}
         if Action.learn in cues and not _teachers_here(world, me) and not named & set(world.characters):
             cues.discard(Action.learn)  # "study the ice for thin spots" with no one to study under: no lesson
+        text_ = normalize(text)
+        if Action.drop in cues and re.search(r"\bdrop", text_) and not re.search(
+                r"\bdrop(s|ped|ping)?\b(?! (down )?(to|into|onto|in|on|at)\b)", text_):
+            cues.discard(Action.drop)  # "drops to one knee", "drops into a crouch": the body goes down, nothing held
+        if re.match(r"(wait|hold on|hang on)\b[ ,!.]*(what|how|why|who|where|when|is|are|do|does|did|can|so)\b",
+                    normalize(text)):
+            cues.discard(Action.wait)  # "wait what happens if I die here": a startled question, no waiting
         waited = re.search(r"\b(wait|waits|waiting|waited) (for|until|till)\b", normalize(text))
         if waited and Action.wait in cues:  # "wait for the wind to drop": what is awaited is no deed of ours
             cues = cue_actions(normalize(text)[:waited.end()]) | {Action.wait}
@@ -813,7 +846,14 @@ class EmbeddingGrounder:
         if not pool:
             return None
         skills = world.campaign.skills
-        others = {w for w, keys in index.items() if keys - set(skills)}  # words naming a person, place or thing
+        if any(_lookup(index, w) & set(world.exits().values()) for w in words(text)):
+            return None  # a place one can go to is where the words go: "follow the trail out to the mine"
+        # words naming a place, or a person or thing at hand: "the clockwork arm" names no brass hound three
+        # decks down, but "follow the trail out to the mine" goes to the mine
+        at_hand = {c.key for c in world.present()} | {i.key for i in world.items_at()} | {
+            i.key for c in world.party() for i in world.inventory(c.key)} | {e.key for e in world.entities_at()} | set(
+            world.campaign.locations)
+        others = {w for w, keys in index.items() if keys & at_hand}
         told = {k: {w for w in words(" ".join([skills[k].name, *skills[k].aliases, skills[k].description]))
                     if len(w) > 2} - STOP - others - _SKILL_WORDS for k in skills}
         said = {w.removesuffix("'s").strip("'") for w in words(text)} - STOP - others - COMPASS - set(
@@ -1189,6 +1229,9 @@ class EmbeddingGrounder:
             skills.add(o.intent.skill)
         said = words(c.text)
         here = {k for k in c.named if (k in world.characters or k in world.items) and _available(world, me, k)}
+        # a skill of one's own that the words name takes part too: "hit his arm with a jolt of current" is the
+        # Galvanic Discharge, not a plain blow
+        here |= {k for k in c.named if k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)}
         scored, i = [], 0
         for cand in options:
             n = len(cand.phrasings)

@@ -42,7 +42,8 @@ _OOC = re.compile(r"^\s*(\(\s*ooc\s*\)|ooc\b|\(\(|//)|\b(brb|afk|gtg|g2g|bbl|log
                   # the game itself, not the story: "how does initiative work?", "my dice hate me"
                   r"this game|initiative|character sheet|my dice|dice hate|nat ?(20|1)|natural 20|game master|"
                   r"the gm|dm|d(4|6|8|10|12|20|100)|\d+d\d+|dc|my bonus|modifier|saving throw|ability check|"
-                  r"(what|which) stat)\b", re.I)
+                  r"(what|which) stat|(this|the) campaign|save and (quit|exit)|(save|quit|load|restart) the game|"
+                  r"re-?roll|undo (that|my|the)|max hp|hit points|\bhp|\bxp|level(ing)? up|respawn)\b", re.I)
 # a spoiler (``||...||``): its words count, but a line wholly hidden so is a thought or a joke, not play
 _SPOILER = re.compile(r"\|\|.*?\|\|", re.S)
 PRONOUNS = {"it": "thing", "its": "thing", "him": "person", "his": "person", "her": "person", "them": "any",
@@ -158,6 +159,11 @@ def english_words() -> frozenset[str]:
         return frozenset()
 
 
+@lru_cache(maxsize=1)
+def _english_sorted() -> list[str]:
+    return sorted(english_words())
+
+
 @lru_cache(maxsize=16384)
 def word_classes(word: str) -> dict[str, tuple[str, ...]]:
     """The word's lemmas by word class in lemminflect's English lexicon ({} for a word it lacks): a word it has
@@ -165,6 +171,14 @@ def word_classes(word: str) -> dict[str, tuple[str, ...]]:
     from lemminflect import getAllLemmas
 
     return getAllLemmas(word)
+
+
+@lru_cache(maxsize=16384)
+def verb_forms(verb: str, tag: str) -> tuple[str, ...]:
+    """The ``tag`` forms of ``verb`` in lemminflect's lexicon (VBD: past, VBN: participle): "shoot" -> ("shot",)."""
+    from lemminflect import getInflection
+
+    return tuple(getInflection(verb, tag))
 
 
 @lru_cache(maxsize=16384)
@@ -218,11 +232,15 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
             before = said_before.split()
             misplaced = bool(before) and (before[-1] in _ARTICLES and "NOUN" not in word_classes(word) or (
                 before[-1] in _GOING and not {"ADV", "ADP"} & set(word_classes(word))))  # "go bellow": below
-            if len(word) >= 4 and named and (misplaced or (word not in known and known)):
+            # (a three-letter word only where no English word stands, and by two letters swapped: "give the pei
+            # to maggie", but "the doc" is no "dock")
+            short = len(word) < 4
+            if (not short or misplaced and not word_classes(word)) and named and (
+                    misplaced or (word not in known and known)):
                 # (after a verb of going, a way's direction is a name too: "go eats" is east)
                 near = process.extract(word, named + (sorted(_WAYS) if before and before[-1] in _GOING else []),
                                        scorer=OSA.distance, score_cutoff=1, limit=2)
-                if len(near) == 1:
+                if len(near) == 1 and not (short and sorted(near[0][0]) != sorted(word)):
                     return near[0][0]
             return word
         limit = 1 if len(word) <= 5 else 2
@@ -236,7 +254,12 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
                                       -fuzz.ratio(word, f[0])))
             if sorted(found[0][0]) != sorted(word) and fuzz.ratio(word, found[0][0]) == fuzz.ratio(word, found[1][0]):
                 return word
-        return found[0][0] if found else word
+        if found:
+            return found[0][0]
+        # else an everyday English word with two letters swapped, the commonest typo: "peice" is "piece"
+        swapped = [w for w, _, _ in process.extract(word, _english_sorted(), scorer=OSA.distance, score_cutoff=1,
+                                                    limit=3) if sorted(w) == sorted(word)] if len(word) >= 4 else []
+        return swapped[0] if len(swapped) == 1 else word
 
     # lower case and plain marks, as :func:`normalize`, but keeping where sentences and clauses end
     text = _NOT_TEXT.sub(" ", text.lower().replace("’", "'"))
