@@ -194,16 +194,23 @@ def _has(text: str, cue: str) -> bool:
     return bool(_spans(text, cue))
 
 
-def _spans(text: str, cue: str) -> list[tuple[int, int]]:
-    """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
-    text, cue = text.replace("'", ""), cue.replace("'", "")
+@lru_cache(maxsize=4096)
+def _cue_pattern(cue: str) -> re.Pattern:
+    """The compiled pattern of a cue and its inflections, once per cue: the cues outnumber re's own cache."""
     # a cue's "my" is anyone's: "catch my breath" is also "*catches her breath*", as emotes and prose tell it
     pattern = r"\s+".join(_POSSESSIVES if w == "my" else _inflected(w) for w in cue.split())
     verb, _, particle = cue.partition(" ")
     if particle in _PARTICLES:  # a phrasal verb, split by its object: "talk o'hara into it", "put it back down"
         pattern = rf"{_inflected(verb)}(?:\s+(?!{_BETWEEN_NOT})[a-z0-9-]+){{0,3}}?\s+{re.escape(particle)}"
+    return re.compile(rf"\b{pattern}\b")
+
+
+def _spans(text: str, cue: str) -> list[tuple[int, int]]:
+    """Where ``cue`` occurs in ``text`` as :func:`_has` reads it (in the text without apostrophes)."""
+    text, cue = text.replace("'", ""), cue.replace("'", "")
+    verb = cue.partition(" ")[0]
     found = []
-    for m in re.finditer(rf"\b{pattern}\b", text):
+    for m in _cue_pattern(cue).finditer(text):
         before = text[:m.start()].split()
         if m.group(0).split()[0] in _irregular(verb) and before and before[-1] not in ("i", "we"):
             continue  # someone else's past deed: "the men who took the payroll", "the song nasreen taught me"
