@@ -45,7 +45,8 @@ from gm.agent.lexicon import FOOD, Lexicon
 from gm.agent.models import EmbeddingCache
 from gm.agent.reading import (english_words, PRONOUNS, Line, clauses, correct, inflected_from, part_line,
                               prose_clauses, read_line, verb_forms, word_classes)
-from gm.campaign.schema import CharacterKind
+from gm.campaign.memo import per_campaign
+from gm.campaign.schema import Campaign, CharacterKind
 from gm.intent import Action, Intent
 from gm.rules.dice import Dice
 from gm.state.world import CharacterState, World
@@ -244,16 +245,21 @@ _MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did
            "wouldnt", "please", "and", "if", "shall", "to"}
 
 
-@lru_cache(maxsize=4096)
-def _inflected(word: str) -> str:
-    """A pattern for ``word`` and its inflections: the regular ones ("scramble": scrambles, scrambled,
-    scrambling) and the irregular ones lemminflect's lexicon knows ("shoot": shot, "throw": threw, thrown)."""
-    if len(word) <= 2 and word not in ("go", "do"):
-        return re.escape(word)  # "hi" is no verb: "his" is not "hi"
+def _regular(word: str) -> str:
+    """A pattern for ``word`` and its regular inflections: "scramble": scrambles, scrambled, scrambling."""
     forms = rf"{re.escape(word)}(?:{re.escape(word[-1])}?(?:s|es|ed|d|ing))?"
     if word.endswith("e") and len(word) > 3:
         forms += rf"|{re.escape(word[:-1])}ing"
-    return f"(?:{'|'.join([forms, *map(re.escape, _irregular(word))])})"
+    return forms
+
+
+@lru_cache(maxsize=4096)
+def _inflected(word: str) -> str:
+    """A pattern for ``word`` and its inflections: the regular ones (:func:`_regular`) and the irregular ones
+    lemminflect's lexicon knows ("shoot": shot, "throw": threw, thrown)."""
+    if len(word) <= 2 and word not in ("go", "do"):
+        return re.escape(word)  # "hi" is no verb: "his" is not "hi"
+    return f"(?:{'|'.join([_regular(word), *map(re.escape, _irregular(word))])})"
 
 
 @lru_cache(maxsize=4096)
@@ -261,7 +267,7 @@ def _irregular(verb: str) -> tuple[str, ...]:
     """The past forms of ``verb`` that its regular pattern misses ("shoot": shot), by lemminflect's lexicon.
     They tell a deed only where one's own would stand, at the clause's start or after "I" (see :func:`_spans`):
     "anything hidden" hides nothing, "what's left" leaves nowhere."""
-    regular = rf"{re.escape(verb)}(?:{re.escape(verb[-1])}?(?:s|es|ed|d|ing))?"
+    regular = _regular(verb)
     return tuple(sorted({f for tag in ("VBD", "VBN") for f in verb_forms(verb, tag) if not re.fullmatch(regular, f)}))
 
 
@@ -564,13 +570,14 @@ class EmbeddingGrounder:
 
     def _read(self, world: World, me: CharacterState | None, text: str, line: Line, referents: list[str]) -> Clause:
         index = _name_index(world)
+        said = normalize(text)  # the whole clause, as the cue patterns read it
         # "hallveig's feet" names Hallveig, whatever else "hallveig's" names (her longhouse)
         hits = [_lookup(index, word) | (_lookup(index, word[:-2]) if word.endswith("'s") else set())
                 for word in words(text)]
         named = {key for keys in hits if len(keys) == 1 for key in keys}
         for skill in [k for k in named if k in world.campaign.skills]:
             naming = {w for w in words(text) if skill in _lookup(index, w)}
-            if naming and naming <= _other_action_words() and not normalize(text).count(normalize(world.campaign.skills[skill].name)):
+            if naming and naming <= _other_action_words() and not said.count(normalize(world.campaign.skills[skill].name)):
                 named.discard(skill)  # "fires from the hip" names no "Fan Fire": a word of attacking, not a name
             elif naming and not any(_whole_name_said(text, label) for label in labels_of(world, skill)) and all(
                     w in english_words() and w not in labels and (
@@ -581,7 +588,7 @@ class EmbeddingGrounder:
                 named.discard(skill)
         wanted: set[str] = set()  # skills whose words name a thing wanted
         for skill in [k for k in named if k in world.campaign.skills]:
-            tokens = normalize(text).split()
+            tokens = said.split()
             naming = [i for i, w in enumerate(tokens) if skill in _lookup(index, w)]
             if naming and all(set(tokens[max(0, i - 2):i]) & {"another", "second", "spare", "extra", "more"}
                               for i in naming):
@@ -593,12 +600,12 @@ class EmbeddingGrounder:
             naming = {w for w in words(text) if item in _lookup(index, w)}
             if not naming & _own_words(world, item):
                 named.discard(item)  # "put it back" names no mirror "its back cast with cranes": looks only hint
-            elif naming == set(normalize(text).split()[:1]) & _command_verbs():
+            elif naming == set(said.split()[:1]) & _command_verbs():
                 named.discard(item)  # "pick the padlock" names no ice axe with a pick: the verb that leads
-            elif all(_modifies(normalize(text), w, set(index)) for w in naming):
+            elif all(_modifies(said, w, set(index)) for w in naming):
                 named.discard(item)  # "leans on the rope fence": a fence, of rope; no rope is handled
                 qualifying.add(item)
-        for owner in _owners_only(world, text, index, named) if not _SET_BEFORE.search(normalize(text)) else ():
+        for owner in _owners_only(world, text, index, named) if not _SET_BEFORE.search(said) else ():
             named.discard(owner)  # "flip through izzy's register", "while izzy's back is turned": his things
         maybe = {key for keys in hits for key in keys} - named - qualifying  # (an owner may be meant: "her arm")
         effect = self._skill_by_effect(world, me, text, index)
@@ -616,7 +623,7 @@ class EmbeddingGrounder:
         if me is not None:
             named.discard(me.key)
             maybe.discard(me.key)
-        tokens = set(normalize(text).split())
+        tokens = set(said.split())
         pronouns = {PRONOUNS[t] for t in tokens & set(PRONOUNS)}
         referred = [k for k in referents if _available(world, me, k)] if pronouns else []
         if pronouns == {"person"}:  # "she", "him": a someone, never the power cell just picked up
@@ -625,80 +632,79 @@ class EmbeddingGrounder:
             if not referred and len(others) == 1 and not line.emote and not line.speech:
                 referred = others  # "ask him ..." with one other person here: him
         # a word of a name says no action: answering "Kepler's Rest" rests no one
-        cues = cue_actions(" ".join("_" if t in line.proper else t for t in normalize(text).split()))
+        cues = cue_actions(" ".join("_" if t in line.proper else t for t in said.split()))
         if re.search(r"\b(give|gives|giving|gave|hand|hands|handing|lend|lending|pass|toss|offer|offering) (me|us)\b",
-                     normalize(text)):
+                     said):
             cues.discard(Action.give)  # "convince her to give me the codes" is no gift of ours
-        if re.search(r"\b(take|takes|taking) (me|us)\b", normalize(text)):
+        if re.search(r"\b(take|takes|taking) (me|us)\b", said):
             cues.discard(Action.take)  # "take me as your apprentice" takes nothing
-        if _INTO_HANDS.search(normalize(text)):
+        if _INTO_HANDS.search(said):
             cues.add(Action.give)
         if line.speech and re.search(r"(^|[.!?]\s+)(here|here you are|take it|for you)[.!]*$", line.speech.lower().strip()) and (
                 named & set(world.items)):
             cues.add(Action.give)  # "... You look like you're running on fumes. Here." with the cell in hand
-        if (Action.drop in cues or _LAID.search(normalize(text))) and _SET_BEFORE.search(normalize(text)) and any(
+        if (Action.drop in cues or _LAID.search(said)) and _SET_BEFORE.search(said) and any(
                 k in world.characters for k in named | {k for keys in hits for k in keys} | set(referred)):
             cues = cues - {Action.drop} | {Action.give}
         if re.search(r"\b(rest|rests|rested|resting) (a|an|the|his|her|my|their|one|both) (?!(while|bit|moment|minute|"
-                     r"second|few|little|spell|hour|night|day)\b)", normalize(text)):
+                     r"second|few|little|spell|hour|night|day)\b)", said):
             cues.discard(Action.rest)  # "rests a gloved hand on the post" puts a hand somewhere; nobody sleeps
-        tried = _GIVE_IT_A.search(normalize(text))
+        tried = _GIVE_IT_A.search(said)
         if tried and not _lookup(index, tried.group("what")) & set(world.items):
             cues.discard(Action.give)  # "gives it a sniff", "give the door a kick": a try, not a gift
-        if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", normalize(text))) & {Action.take}:
+        if Action.take in cues and not cue_actions(_GET_SOMEWHERE.sub(" ", said)) & {Action.take}:
             cues.discard(Action.take)  # "get behind it", "get closer": getting somewhere takes nothing
         if Action.recruit in cues and not any(ch.kind is CharacterKind.companion for ch in world.present()) and (
-                not _COME_ALONG.search(normalize(text)) or named & set(world.items)):
+                not _COME_ALONG.search(said) or named & set(world.items)):
             # "can you help us?" asks the headman for help, not to join; "let's go" with no one to join goes
             cues = cues - {Action.recruit} | cue_actions(text, but=frozenset({Action.recruit}))
-        bidden = _BIDDEN.search(normalize(text))
-        if bidden and not cue_actions(normalize(text)[:bidden.end()]) & {Action.give, Action.drop, Action.take}:
+        bidden = _BIDDEN.search(said)
+        if bidden and not cue_actions(said[:bidden.end()]) & {Action.give, Action.drop, Action.take}:
             # "yell at cobb to throw down his guns": what he is told to do with his things is no handling of ours
-            cues -= {Action.give, Action.drop, Action.take} - cue_actions(normalize(text)[:bidden.end()])
-        thrown = _THROWN.search(normalize(text))
-        what = next((w for w in normalize(text)[thrown.end():].split() if w not in _DETERMINERS), "") if thrown else ""
+            cues -= {Action.give, Action.drop, Action.take} - cue_actions(said[:bidden.end()])
+        thrown = _THROWN.search(said)
+        what = next((w for w in said[thrown.end():].split() if w not in _DETERMINERS), "") if thrown else ""
         if thrown and "NOUN" in word_classes(what) and not {"ADJ", "ADV"} & set(word_classes(what)) and not any(
                 k in world.items and world.items[k].holder == getattr(me, "key", None) or
                 k in world.campaign.skills and me is not None and world.knows_skill(me.key, k)
                 for k in _lookup(index, what)):
             thrown = None  # "throw a harpoon at it" with none to throw: no blow either
         if Action.give in cues and enemies_here(world, me) and thrown and not re.search(
-                r"\bto (throw|toss|hurl|fling|lob)\b|\b(throw|throws|toss|tosses) (down|away)\b", normalize(text)) and not re.search(
-                r"\b(to|for) (him|her|them|the|my|our)\b", normalize(text)) and not cue_actions(
-                _THROWN.sub(" ", normalize(text))) & {Action.give}:
+                r"\bto (throw|toss|hurl|fling|lob)\b|\b(throw|throws|toss|tosses) (down|away)\b", said) and not re.search(
+                r"\b(to|for) (him|her|them|the|my|our)\b", said) and not cue_actions(
+                _THROWN.sub(" ", said)) & {Action.give}:
             cues = cues - {Action.give} | {Action.attack}  # "throw a harpoon at the bear", "throw low": a blow, no gift
-        if re.search(r"\b(could|can|would|id|i'd) use (a|an|some|another|the|more|your)\b", normalize(text)):
+        if re.search(r"\b(could|can|would|id|i'd) use (a|an|some|another|the|more|your)\b", said):
             cues.discard(Action.use_skill)  # "I could use the company": a want, no skill used
         if Action.use_skill in cues and not _own_skills(world, me) and _teachers_here(world, me):
             # "I want whatever magic this lady knows": no skill of one's own to use, someone here teaches one
             cues = cues - {Action.use_skill} | {Action.learn}
         if Action.learn in cues and not _teachers_here(world, me) and not named & set(world.characters):
             cues.discard(Action.learn)  # "study the ice for thin spots" with no one to study under: no lesson
-        text_ = normalize(text)
-        if Action.drop in cues and re.search(r"\bdrop", text_) and not re.search(
-                r"\bdrop(s|ped|ping)?\b(?! (down )?(to|into|onto|in|on|at)\b)", text_):
+        if Action.drop in cues and re.search(r"\bdrop", said) and not re.search(
+                r"\bdrop(s|ped|ping)?\b(?! (down )?(to|into|onto|in|on|at)\b)", said):
             cues.discard(Action.drop)  # "drops to one knee", "drops into a crouch": the body goes down, nothing held
         if re.match(r"(wait|hold on|hang on)\b[ ,!.]*(what|how|why|who|where|when|is|are|do|does|did|can|so)\b",
-                    normalize(text)):
+                    said):
             cues.discard(Action.wait)  # "wait what happens if I die here": a startled question, no waiting
-        waited = re.search(r"\b(wait|waits|waiting|waited) (for|until|till)\b", normalize(text))
+        waited = re.search(r"\b(wait|waits|waiting|waited) (for|until|till)\b", said)
         if waited and Action.wait in cues:  # "wait for the wind to drop": what is awaited is no deed of ours
-            cues = cue_actions(normalize(text)[:waited.end()]) | {Action.wait}
-        if _WILL_YOU.match(normalize(text)) and line.question and not cues - {Action.talk, Action.move} and (
+            cues = cue_actions(said[:waited.end()]) | {Action.wait}
+        if _WILL_YOU.match(said) and line.question and not cues - {Action.talk, Action.move} and (
                 (joinable := _joinable(world)) and (set(joinable) & named or len(joinable) == 1)):
             cues.add(Action.recruit)  # "zanetto, will you row for me tonight?" asks him along
         if cues & {Action.recruit, Action.learn, Action.give}:
             cues.discard(Action.talk)  # "ask the wolf to come with me" is the request, not small talk
-        if _YOU_ASKED.match(normalize(text)) and line.question:
+        if _YOU_ASKED.match(said) and line.question:
             # "do you know where the wolf sleeps?" is about the listener, not resting; asking them for something
             # (to teach, to come along) is still that request
             cues = (cues & {Action.learn, Action.recruit, Action.give}) or {Action.talk}
-        if _TRIED_ON.search(normalize(text)) and any(k in world.campaign.skills for k in referents[:2]) and (
+        if _TRIED_ON.search(said) and any(k in world.campaign.skills for k in referents[:2]) and (
                 _own_skills(world, me)):
             cues.add(Action.use_skill)  # "try it on him", just after learning it: the skill, used on him
-        if line.question and _WHAT_TAUGHT.match(normalize(text)):
+        if line.question and _WHAT_TAUGHT.match(said):
             cues = cues - {Action.learn} | {Action.talk}  # "what can you teach me?" asks what; it asks for nothing yet
-        taught = _TAUGHT.search(normalize(text))
+        taught = _TAUGHT.search(said)
         if taught and taught.group("whom") not in ("me", "us") and not line.emote:
             taught = None  # "the way the star-reader showed her" tells of the player's own character in prose only
         if taught and me is not None:  # "the trick okafor showed me", "light like maud taught me": what they taught
@@ -718,7 +724,7 @@ class EmbeddingGrounder:
             cues.discard(Action.talk)
             cues.add(Action.use_skill)
         if Action.recruit in cues and not (named & set(world.campaign.locations)) and not (
-                set(normalize(text).split()) & (COMPASS | {"up", "down"})):
+                set(said.split()) & (COMPASS | {"up", "down"})):
             cues.discard(Action.move)  # "come on, let's go" asks someone along
         attempt = text
         if Action.attack in cues and enemies_here(world, me):  # "keeps hacking at the oni" strikes it
@@ -861,8 +867,7 @@ class EmbeddingGrounder:
             i.key for c in world.party() for i in world.inventory(c.key)} | {e.key for e in world.entities_at()} | set(
             world.campaign.locations)
         others = {w for w, keys in index.items() if keys & at_hand}
-        told = {k: {w for w in words(" ".join([skills[k].name, *skills[k].aliases, skills[k].description]))
-                    if len(w) > 2} - STOP - others - _SKILL_WORDS for k in skills}
+        told = {k: ws - others for k, ws in _skill_words(world.campaign).items()}
         said = {w.removesuffix("'s").strip("'") for w in words(text)} - STOP - others - COMPASS - set(
             PRONOUNS) - _SKILL_WORDS
         # another form of a skill's word ("heal": "healing", "howl": "war-howl"), never a verb of attacking
@@ -1545,6 +1550,14 @@ def _object_named(text: str, world: World) -> bool:
     m = _SKILL_CUE.search(normalize(text))
     return m is not None and m.group("object") not in STOP | set(PRONOUNS) | _SKILL_WORDS | {
         "at", "on", "against", "down", "up", "out", "forth", "you", "now", "again"} | set(words(_skill_names(world)))
+
+
+@per_campaign
+def _skill_words(campaign: Campaign) -> dict[str, set[str]]:
+    """Each skill's own words (name, aliases, description), less the words every skill shares ("skill",
+    "the"): what :meth:`Grounder._skill_by_effect` links a line's words to."""
+    return {k: {w for w in words(" ".join([s.name, *s.aliases, s.description])) if len(w) > 2} - STOP - _SKILL_WORDS
+            for k, s in campaign.skills.items()}
 
 
 def _skill_texts(world: World, key: str, among: list[str]) -> list[str]:

@@ -160,8 +160,13 @@ def english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _english_sorted() -> list[str]:
-    return sorted(english_words())
+def _english_by_letters() -> dict[str, list[str]]:
+    """English words by their letters sorted ("peice" and "piece" share "ceeip"): a word's swapped-letter
+    neighbours are one lookup away, not a scan of the whole list."""
+    anagrams: dict[str, list[str]] = {}
+    for word in sorted(english_words()):
+        anagrams.setdefault("".join(sorted(word)), []).append(word)
+    return anagrams
 
 
 @lru_cache(maxsize=16384)
@@ -257,8 +262,8 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
         if found:
             return found[0][0]
         # else an everyday English word with two letters swapped, the commonest typo: "peice" is "piece"
-        swapped = [w for w, _, _ in process.extract(word, _english_sorted(), scorer=OSA.distance, score_cutoff=1,
-                                                    limit=3) if sorted(w) == sorted(word)] if len(word) >= 4 else []
+        swapped = [w for w in _english_by_letters().get("".join(sorted(word)), ())
+                   if OSA.distance(word, w) == 1] if len(word) >= 4 else []
         return swapped[0] if len(swapped) == 1 else word
 
     # lower case and plain marks, as :func:`normalize`, but keeping where sentences and clauses end
