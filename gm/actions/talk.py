@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gm.actions.base import ActionSpec, Candidate, others_here, parse_target
 from gm.actions.naming import descriptor
+from gm.campaign.schema import CharacterKind
 from gm.intent import Action, Intent
 from gm.rules import conversation
 from gm.rules.engine import Refusal, Resolution, only_one, present_character
@@ -19,7 +20,9 @@ class Talk(ActionSpec):
     cues = ('talk', 'speak', 'chat', 'ask', 'say', 'greet', 'tell', 'thank', 'hello', 'hi', 'hey', 'question',
             'nod', 'wave', 'bow', 'whisper', 'shout', 'call', 'reply', 'answer', 'introduce', 'chat up', 'wink',
             'smile at', 'grin at', 'whistle at', 'salute', 'curtsy', 'tip my hat', 'warn', 'explain', 'promise',
-            'apologize', 'apologise', 'confess', 'reassure him', 'reassure her', 'beg', 'have a word', 'a word with')
+            'apologize', 'apologise', 'confess', 'reassure him', 'reassure her', 'beg', 'have a word', 'a word with',
+            # (one word each: a cue's words are words of acting, never names of things, "well" or "aboard")
+            'ty', 'thx', 'sorry', 'cheers')
     targeted = True
 
     def parse(self, rest: str, world: World) -> Intent | None:
@@ -28,8 +31,8 @@ class Talk(ActionSpec):
     def candidates(self, world: World, actor: CharacterState | None) -> list[Candidate]:
         out = []
         for ch in others_here(world, actor):
-            if not ch.alive or ch.disposition == "hostile":
-                continue
+            if not ch.alive or ch.disposition == "hostile" or ch.kind is CharacterKind.pc:
+                continue  # (a fellow player's character is theirs to voice, not the game master's)
             spec, desc = world.spec(ch.key), descriptor(ch.appearance)
             out.append(Candidate.of(
                 world, Intent(action=self.action, target=ch.key), f"talk to {ch.name}",

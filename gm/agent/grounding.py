@@ -312,6 +312,12 @@ def approach_of(text: str) -> str | None:
     return min(found)[1] if found else None  # the first attempt told: "listen to the marsh for anything moving"
 
 
+# an attempt to change someone's mind, with them between: "talk the AI out of it", "talk him into lending it"
+_PERSUADED = re.compile(r"\b(talk|talks|talking|sweet-talk|sweet talk|reason|reasons|argue|argues)( [a-z'-]+){1,4} "
+                        r"(into|out of)\b|\btalk (some )?sense into\b")
+_SOCIAL = {"persuade", "intimidate"}  # attempts on a person's mind (calming a beast may be a skill's work)
+
+
 # forcing a thing open, with the thing between: "crack one of these crates open", "kick the door open"
 _OPENED = re.compile(r"\b(crack|prise|prize|pry|pries|bust|break|smash|kick|bash|jimmy|lever|wrench|pop|force|shove)"
                      r"[a-z]*( [a-z'-]+){1,5} open\b")
@@ -361,10 +367,11 @@ class EmbeddingGrounder:
             return Interpretation("clarify", clarification="The world does not bend to that. What does your "
                                                            "character do?", via="embedding")
         me = acting_pc(world, actor)
-        line = read_line(text, _own_names(world, me))
+        line = read_line(text, _own_names(world, me), _listener_names(world, me))
         if _DECREE.search(normalize(line.text)):
             return Interpretation("clarify", clarification=_NARRATION, via="rules")
         corrected = _with_co_actors(world, correct(line.text, vocabulary(world), _scene_names(world)))
+        corrected = _bidden_party(world, me, corrected, line)
         parts = clauses(corrected, _command_verbs())
         if len(parts) > 1:
             steps = self._sequence(world, me, parts, line)
@@ -735,6 +742,17 @@ class EmbeddingGrounder:
         attempt = _without_speech(attempt, line.speech)
         approach = approach_of(attempt) or next((verb for _, feature in world.features_here() for verb in feature.checks
                                                if _has(normalize(attempt), verb.replace("-", " "))), None)
+        persuaded = _PERSUADED.search(said)
+        if persuaded and approach not in _SOCIAL:
+            approach = "persuade"  # "talk the AI out of dropping the station", "talk her into it"
+        if approach in _SOCIAL and not cues & {Action.learn, Action.recruit} and any(
+                k in world.characters and k != getattr(me, "key", None) and _available(world, me, k) and
+                world.characters[k].kind is not CharacterKind.pc for k in [*named, *referred[:1]]):
+            # "convince her to trust us, we need that drone intel": the attempt is on her; what it is for is no
+            # deed (nor skill) of ours
+            cues = set()
+            named = {k for k in named if k not in world.campaign.skills or any(
+                _whole_name_said(text, label) for label in labels_of(world, k))}
         return Clause(text, named, maybe, referred, cues, approach, line,
                       self._unknown_object(world, me, text, cues, index),
                       self._stranger(world, me, text, index) if Action.talk in cues else None)
@@ -768,7 +786,7 @@ class EmbeddingGrounder:
         said = normalize(text).split()
         asked = _LEARN_WHAT.search(normalize(text)) if Action.learn in cues else None
         if asked:  # "learn fireball from nasreen": a skill no one here has
-            what = [w for w in asked.group("what").split() if w not in STOP]
+            what = [w for w in asked.group("what").split() if w not in _OBJECT_STOP]  # "ok teach me then"
             if what and not any(w in PRONOUNS or w in _ANY_THING or w in _SKILL_WORDS or _lookup(index, w)
                                 or "VERB" in word_classes(w) for w in what):
                 return what[-1]
@@ -1718,8 +1736,10 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
 def _features_named(world: World, text: str) -> list[str]:
     """The features here the words name ("that ridge is huge"), for a pronoun later in the line ("up it")."""
     said = words(text) | {w[:-2] for w in words(text) if w.endswith("'s")}  # "the crocodile's jaws"
+    said |= {_singular(w) for w in said}  # "the locker marked kovac" is one of the bunk lockers
     return [key for key, feature in world.features_here()
-            if said & (words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP)]
+            if said & {f for w in words(" ".join([key.replace("-", " "), feature.name, *feature.aliases])) - STOP
+                       for f in (w, _singular(w))}]
 
 
 def _addressed_elsewhere(world: World, c: Clause) -> bool:
@@ -1992,6 +2012,34 @@ def _object_phrase(after: list[str], index: dict[str, set[str]], world: World) -
             continue  # "a bit of fish": the fish
         phrase.append(bare)
     return phrase
+
+
+def _listener_names(world: World, me: CharacterState | None) -> list[str]:
+    """What a player may call the others here when speaking to them: names, first names, aliases."""
+    names = []
+    for ch in world.present():
+        if ch.alive and (me is None or ch.key != me.key):
+            spec = world.spec(ch.key)
+            names += [spec.name, spec.name.split()[0], *spec.aliases]
+    return list(dict.fromkeys(names))
+
+
+def _bidden_party(world: World, me: CharacterState | None, text: str, line: Line) -> str:
+    """"ike, pry that door open", "tally open it": an order to someone of the party is what the party does, so
+    the words after the name are read as the player's own (who does it is for the table, not the grounding)."""
+    if line.question or line.speech:
+        return text
+    said = text.split()
+    for n in (3, 2, 1):
+        who = resolve_name(world, " ".join(said[:n]).rstrip(",")) if len(said) > n else None
+        if who in world.characters and world.characters[who].in_party and (me is None or who != me.key):
+            rest = said[n:]
+            # (a bare verb bids: "ike torch them"; "pip hacks the mech" tells what pip does)
+            if said[n - 1].endswith(",") or rest[0] in word_classes(rest[0]).get("VERB", ()) and (
+                    rest[0] not in _MODALS | _BE):
+                return " ".join(rest)
+            return text
+    return text
 
 
 def _own_names(world: World, me: CharacterState | None) -> list[str]:

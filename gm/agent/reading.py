@@ -27,6 +27,8 @@ _SPEECH = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
 _QUESTION = re.compile(r"^(who|what|whats|what's|where|when|why|how|which|whose|is|are|does|did|can|could|would|"
                        r"will|should|have|has|anyone|anybody|any|do (?=you|u|ya|i|we|they|he|she|anyone|anybody|people|"
                        r"folks|any))\b")  # "do the voice thing" is no question
+# a question put to the one just named: "tally did you see ...", not "grimulf is secretly my uncle"
+_ASKED_YOU = re.compile(r"(did|do|does|can|could|will|would|have|are|were|is|what|where|who|why|how)\b.*\b(you|u|ya)\b")
 # clause boundaries for a line with several actions: "grab the fish and head back out", "look around, then go east"
 _SPLIT = re.compile(r"\s*(?:[,;]\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\b|;|,\s*and\b|\band\b)\s*")
 # the ends of sentences in prose ("Rook kneels by the drone. He slots the cell in."), not of "Dr." or "Mrs."
@@ -77,8 +79,9 @@ def _quoted_aloud(raw: str) -> str | None:
 _FIRST_OR_SECOND = re.compile(r"\b(i|i'm|im|me|my|we|us|our|you|your|you're)\b")
 
 
-def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
-    """Markdown to plain words; an actor's own name at the start of an emote becomes "I"."""
+def read_line(raw: str, actor_names: Iterable[str] = (), listeners: Iterable[str] = ()) -> Line:
+    """Markdown to plain words; an actor's own name at the start of an emote becomes "I". A line that opens by
+    naming one of ``listeners`` asks a question if what follows does ("tally did you see what happened")."""
     ooc = bool(_OOC.search(raw))
     if _SPOILER.search(raw):  # read as text, like all markup; but a line that is all spoiler is an aside
         ooc = ooc or not _SPOILER.sub("", raw).strip(" *_>\n")
@@ -91,6 +94,10 @@ def read_line(raw: str, actor_names: Iterable[str] = ()) -> Line:
         text = re.sub(rf"^\s*{re.escape(name)}\b('s)?", "I", text, flags=re.I)
         text = re.sub(rf"([.!?]\s+){re.escape(name)}\b", r"\1I", text, flags=re.I)
     words = normalize(text)
+    for name in sorted({normalize(n) for n in listeners if normalize(n)}, key=len, reverse=True):
+        if words.startswith(name + " ") and _ASKED_YOU.match(words[len(name) + 1:]):
+            words = words[len(name) + 1:]  # (normalize drops the comma of "mack, did you ...")
+            break
     question = text.rstrip().endswith("?") or bool(_QUESTION.match(words))
     return Line(" ".join(text.split()), emote, speech, question, ooc, _proper_words(text))
 
