@@ -202,7 +202,9 @@ def _cue_pattern(cue: str) -> re.Pattern:
     pattern = r"\s+".join(_POSSESSIVES if w == "my" else _inflected(w) for w in cue.split())
     verb, _, particle = cue.partition(" ")
     if particle in _PARTICLES:  # a phrasal verb, split by its object: "talk o'hara into it", "put it back down"
-        pattern = rf"{_inflected(verb)}(?:\s+(?!{_BETWEEN_NOT})[a-z0-9-]+){{0,3}}?\s+{re.escape(particle)}"
+        # (past its first word the object may be described by a participle: "holding the steaming pie out")
+        pattern = (rf"{_inflected(verb)}(?:\s+(?!{_BETWEEN_NOT}|\w+ing\b)[a-z0-9-]+"
+                   rf"(?:\s+(?!{_BETWEEN_NOT})[a-z0-9-]+|\s+(?!{_BETWEEN_WORDS})\w+ing){{0,2}})??\s+{re.escape(particle)}")
     return re.compile(rf"\b{pattern}\b")
 
 
@@ -213,6 +215,8 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
     found = []
     for m in _cue_pattern(cue).finditer(text):
         before = text[:m.start()].split()
+        if m.start() and text[m.start() - 1] == "-":
+            continue  # the end of a joined word is no verb: "the wind-calling", "the war-cry"
         if m.group(0).split()[0] in _irregular(verb) and before and before[-1] not in ("i", "we"):
             continue  # someone else's past deed: "the men who took the payroll", "the song nasreen taught me"
         if cue in _NOUN_CUES:
@@ -229,16 +233,20 @@ def _spans(text: str, cue: str) -> list[tuple[int, int]]:
         yours = bool(before) and before[-1] in ("you", "u", "ya") and not (
             len(before) > 1 and before[-2] in _MODALS) and not m.group(0).startswith(("want", "need")) or (
             text[m.end():].startswith(" like"))  # ("you want my power cell?" is an offer of ours)
-        if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state and not yours:
+        # a thing's deed, not ours: "see what's moving on this deck", "listen for anything stirring"
+        theirs = bool(before) and before[-1] in _SOME_THING and m.group(0) != cue
+        if (not noun or _LIGHT_VERBS.search(" ".join(before))) and not state and not yours and not theirs:
             found.append(m.span())
     return found
 
 
+_SOME_THING = {"what", "whats", "something", "anything", "nothing", "everything", "whatever", "who", "whos"}
 _POSSESSIVES = r"(?:my|his|her|their|our)"
 # the particles of two-word verbs that may stand after the verb's object, and the words that end the object
 _PARTICLES = {"into", "down", "up", "off", "out", "away", "open", "loose", "free", "over"}
-_BETWEEN_NOT = (r"(?:to|about|with|for|at|from|of|in|on|and|or|but|then|if|so|because|while|when|as|is|are|was|"
-                r"were|be|\w+ing)\b")
+_BETWEEN_WORDS = (r"(?:to|about|with|for|at|from|of|in|on|and|or|but|then|if|so|because|while|when|as|is|are|was|"
+                  r"were|be)\b")
+_BETWEEN_NOT = rf"(?:{_BETWEEN_WORDS}|\w+ing\b)"
 
 HARMLESS_ACTIONS = {Action.wait, Action.look}  # actions that change nothing
 _MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did", "wont", "cant", "couldnt",
@@ -247,7 +255,10 @@ _MODALS = {"can", "could", "will", "would", "should", "may", "might", "do", "did
 
 def _regular(word: str) -> str:
     """A pattern for ``word`` and its regular inflections: "scramble": scrambles, scrambled, scrambling."""
-    forms = rf"{re.escape(word)}(?:{re.escape(word[-1])}?(?:s|es|ed|d|ing))?"
+    # a last consonant may double before -ed/-ing (stopped), a last vowel never ("good" is no form of "go"),
+    # and a bare -d follows only an "e" (scrambled)
+    double = "" if word[-1] in "aeiouy" else rf"{re.escape(word[-1])}?"
+    forms = rf"{re.escape(word)}(?:s|es|{double}(?:ed|ing){'|d' if word.endswith('e') else ''})?"
     if word.endswith("e") and len(word) > 3:
         forms += rf"|{re.escape(word[:-1])}ing"
     return forms
@@ -298,9 +309,17 @@ def cue_actions(text: str, but: frozenset[Action] = frozenset()) -> set[Action]:
     """The actions the words say (of those not in ``but``). A cue inside a longer one of another action is part
     of that one: "here you go" gives; it goes nowhere."""
     found = [(spec.action, span) for spec in ACTIONS if spec.action is not Action.check and spec.action not in but
-             for c in spec.cues for span in _spans(text, c)]
+             for c in spec.cues for span in _spans(text, c)
+             if not (spec.action is Action.move and " " not in c and
+                     _GOING_WITH_AN_OBJECT.match(text.replace("'", ""), span[1]))]
     return {action for action, (a, b) in found if not any(
         other is not action and x <= a and b <= y and (y - x) > (b - a) for other, (x, y) in found)}
+
+
+# a going verb with an object of its own goes nowhere: "runs a gloved finger along the mask", "run a scan",
+# "walks her fingers up his arm"; a way named after it still goes ("head a little way north")
+_GOING_WITH_AN_OBJECT = re.compile(r" (a|an|my|his|her|their|your|our) (?!.*\b(north|south|east|west|up|down|in|"
+                                   r"out|inside|outside|back|way|upstairs|downstairs|aboard|ashore)\b)")
 
 
 def approach_of(text: str) -> str | None:
@@ -468,12 +487,21 @@ class EmbeddingGrounder:
         talked_to: set[str | None] = set()  # whom the clauses that talk are said to
         told_in: dict[int, str] = {}  # each clause's reading, by id, to the words it was read from
         earlier: list[str] = []  # what earlier sentences named, newest first: "that ridge is huge ... up it"
+        beside: list[str] = []  # the features earlier clauses of the line name, newest first
         for part in parts:
             said = part_line(line, part)
             referents = list(dict.fromkeys(earlier + list(world.referents)))
             found = self._clause(world, me, part, said, referents)
-            told_in[id(found)] = part
             read = self._read(world, me, normalize(part), said, referents)
+            if found is not None and found.kind == "action" and not found.intents and (
+                    found.intent.action is Action.check) and beside and (
+                    found.intent.target not in read.named | set(_features_named(world, part))):
+                # "*kneels by the stacked crates and digs through the straw*": the attempt is on what the pose
+                # is beside, not on a guess from the clause's own words
+                found = Interpretation("action", intent=found.intent.model_copy(update={"target": beside[0]}),
+                                       via=found.via, candidates=found.candidates)
+            told_in[id(found)] = part
+            beside = [*_features_named(world, part), *beside]
             earlier = [*sorted(read.named & (set(world.characters) | set(world.items))),
                        *_features_named(world, part), *earlier]
             if found is None or found.kind != "action" or found.intents:
@@ -612,6 +640,12 @@ class EmbeddingGrounder:
             elif all(_modifies(said, w, set(index)) for w in naming):
                 named.discard(item)  # "leans on the rope fence": a fence, of rope; no rope is handled
                 qualifying.add(item)
+            elif not _available(world, me, item) and all(_someones(said, w) for w in naming):
+                named.discard(item)  # "shake his hand" with the hand lamp elsewhere: his hand, not our lamp
+        for person in [k for k in named if k in world.characters]:
+            naming = {w for w in words(text) if person in _lookup(index, w)}
+            if naming and not naming & _own_words(world, person) and all(_features_named(world, w) for w in naming):
+                named.discard(person)  # "crouches by the bunk lockers": the lockers, not the man cuffed to a bunk
         for owner in _owners_only(world, text, index, named) if not _SET_BEFORE.search(said) else ():
             named.discard(owner)  # "flip through izzy's register", "while izzy's back is turned": his things
         maybe = {key for keys in hits for key in keys} - named - qualifying  # (an owner may be meant: "her arm")
@@ -809,7 +843,7 @@ class EmbeddingGrounder:
                     if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or (
                             word in _action_words() and not nominal):
                         return None
-                    if _lookup(index, word) or any(word in name_words(world, k) for k, _ in world.features_here()):
+                    if _names_something(world, index, word):
                         return None
                 if self._everyday_links(world, me, " ".join(phrase), index):
                     return None
@@ -839,8 +873,7 @@ class EmbeddingGrounder:
                 if word in _OBJECT_STOP or word in _action_words():
                     continue
                 if word in PRONOUNS or word in _ANY_THING or word in _SOMEONE or (
-                        _singular(word) in scenery or _lookup(index, word)) or any(
-                        word in name_words(world, k) for k, _ in world.features_here()):
+                        _singular(word) in scenery or _names_something(world, index, word)):
                     return None
             if self._everyday_links(world, me, " ".join(phrase), index):
                 return None
@@ -1376,6 +1409,17 @@ class EmbeddingGrounder:
         if intent.action is Action.talk and c.cues and Action.talk not in c.cues and not (
                 c.line.question or c.line.speech or c.line.emote):
             return False  # "do the voice thing on the porter" does something to him; it is no small talk
+        if intent.action is Action.talk and not c.cues and not (c.line.question or c.line.speech or c.line.emote) and (
+                _does_something(c.text)) and not _asked(world, c) and not any(
+                words(c.text) & _own_words(world, k) for k in set(cand.keys) & named & set(world.characters)):
+            # "summon a second airship", "eat all the ramen for free": a deed no rule here does, told as one, is
+            # no small talk with whoever stands near (done to someone named, "deal with the drone", it may be)
+            return False
+        if intent.action is Action.talk and c.line.emote and not (c.line.speech or c.line.question) and (
+                Action.talk not in c.cues) and not set(cand.keys) & meant:
+            # "*crouches by the lockers*", "*hums to herself*": a pose that says nothing to no one is no talk,
+            # whoever stands near
+            return False
         if intent.action is Action.talk and _addressed_elsewhere(world, c):
             return False  # "ask maud about the troll" with Maud elsewhere is for no one here
         if intent.action in (Action.talk, Action.recruit, Action.attack, Action.learn, Action.use_skill):
@@ -1692,7 +1736,7 @@ def _name_index(world: World) -> dict[str, set[str]]:
 def _lookup(index: dict[str, set[str]], word: str) -> set[str]:
     """What a word names: itself in the index, else one of its other forms ("track" names "Tracker's Eye" by
     "tracking", "reed" the "Reed Beds"), by lemminflect's English word forms."""
-    found = index.get(word)
+    found = index.get(word) or "-" in word and index.get(word.replace("-", ""))  # names are indexed joined
     if found:
         return found
     for form in _forms(word):
@@ -1718,6 +1762,13 @@ def _distinct_words(world: World, key: str) -> set[str]:
     return name_words(world, key) - STOP
 
 
+def _someones(said: str, word: str) -> bool:
+    """Whether ``word`` stands only after another person's possessive in ``said`` ("his hand")."""
+    tokens = said.split()
+    at = [i for i, w in enumerate(tokens) if w == word]
+    return bool(at) and all(i > 0 and tokens[i - 1] in ("his", "their", "your") for i in at)
+
+
 def _available(world: World, me: CharacterState | None, key: str) -> bool:
     if key in world.characters:
         return world.characters[key].location == world.party_location
@@ -1731,6 +1782,26 @@ def _available(world: World, me: CharacterState | None, key: str) -> bool:
         return me is not None and (world.knows_skill(me.key, key) or any(
             key in world.spec(ch.key).teaches for ch in world.present()))
     return any(key == k for k, _ in world.features_here())
+
+
+def _names_something(world: World, index: dict[str, set[str]], word: str) -> bool:
+    """Whether a word the player typed names something of the story or a feature here, a joined word by
+    its parts too ("the tallest sea-stack" is one of the sea-stacks)."""
+    return bool(_lookup(index, word) or _features_named(world, word) or "-" in word and any(
+        _lookup(index, part) for part in word.split("-") if len(part) > 2))
+
+
+def _does_something(text: str) -> bool:
+    """Whether the words tell a deed of one's own: they open with a verb in its plain form, after "I" or a
+    filler ("eat all the ramen", "I instantly kill kovac", "ok try to bench press it")."""
+    said = [w for w in normalize(text).split() if w not in ("i", "we", "ok", "okay", "so", "now", "just", "then")
+            and "ADV" not in word_classes(w)]
+    if said[:2] in (["try", "to"], ["going", "to"]) or said[:1] in (["gonna"], ["wanna"]):
+        said = said[2:] if said[1:2] == ["to"] else said[1:]
+    if said[1:2] and said[1] in ("his", "her", "their", "your"):
+        return False  # done to a person's own hand or shoulder, it is a gesture: "shake his hand"
+    return bool(said) and said[0] in word_classes(said[0]).get("VERB", ()) and said[0] not in _MODALS | _BE | {
+        "let", "lets", "please", "thanks", "thank", "hello", "hi", "hey", "yes", "no", "sure", "wow"}
 
 
 def _features_named(world: World, text: str) -> list[str]:

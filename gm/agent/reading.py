@@ -237,6 +237,8 @@ def correct(text: str, vocabulary: set[str], names: set[str] = frozenset()) -> s
     def fixed(word: str, said_before: str) -> str:
         if len(word) < 3 or word in vocabulary or word.isdigit():
             return word
+        if "-" in word.strip("-") and all(part in vocabulary or part in known for part in word.split("-") if part):
+            return word  # "bell-frame", "sea-stack": words the player joined, each as it is meant
         if word in known or word_classes(word):  # a real word is kept, unless it is a name with a doubled letter typed once ("salon")
             doubled = next((c for c in choices if len(c) == len(word) + 1 and _undoubled(c) & {word}), None)
             if doubled:
