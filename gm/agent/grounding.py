@@ -493,17 +493,17 @@ class EmbeddingGrounder:
             referents = list(dict.fromkeys(earlier + list(world.referents)))
             found = self._clause(world, me, part, said, referents)
             read = self._read(world, me, normalize(part), said, referents)
+            features = _features_named(world, part)
             if found is not None and found.kind == "action" and not found.intents and (
                     found.intent.action is Action.check) and beside and (
-                    found.intent.target not in read.named | set(_features_named(world, part))):
+                    found.intent.target not in read.named | set(features)):
                 # "*kneels by the stacked crates and digs through the straw*": the attempt is on what the pose
                 # is beside, not on a guess from the clause's own words
                 found = Interpretation("action", intent=found.intent.model_copy(update={"target": beside[0]}),
                                        via=found.via, candidates=found.candidates)
             told_in[id(found)] = part
-            beside = [*_features_named(world, part), *beside]
-            earlier = [*sorted(read.named & (set(world.characters) | set(world.items))),
-                       *_features_named(world, part), *earlier]
+            beside = [*features, *beside]
+            earlier = [*sorted(read.named & (set(world.characters) | set(world.items))), *features, *earlier]
             if found is None or found.kind != "action" or found.intents:
                 continue
             if found.intent.action is Action.talk:
